@@ -1,0 +1,66 @@
+"""The whole pipeline: read the runs under some paths, run the detectors, make a Report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .detectors import run_detectors, validate_config
+from .errors import NoRunsFound
+from .model import SEVERITY_RANK, Finding, Report, Run
+from .readers import read_path
+
+
+def analyze_runs(
+    runs: Sequence[Run],
+    *,
+    config: Mapping[str, Mapping[str, Any]] | None = None,
+    only: Sequence[str] | None = None,
+) -> Report:
+    """Run the detectors over runs already read."""
+    findings: list[Finding] = []
+    for run in runs:
+        findings.extend(run_detectors(run, config, only))
+    return Report(
+        runs=tuple(sorted(runs, key=lambda r: r.name)),
+        findings=tuple(sorted(findings, key=finding_order)),
+        logscope_version=__version__,
+        config={k: dict(v) for k, v in sorted((config or {}).items())},
+    )
+
+
+def analyze(
+    paths: Sequence[str | Path] | str | Path,
+    *,
+    format: str | None = None,
+    config: Mapping[str, Mapping[str, Any]] | None = None,
+    only: Sequence[str] | None = None,
+) -> Report:
+    """Read every run under ``paths`` and judge it. Raises NoRunsFound if nothing is readable."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    validate_config(config or {}, only)
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if missing:
+        raise NoRunsFound(f"no such file or directory: {', '.join(missing)}")
+    runs, warnings = read_path([Path(p) for p in paths], format=format)
+    if not runs:
+        listed = "; ".join(f"{w.file}: {w.message}" for w in warnings[:5])
+        raise NoRunsFound(
+            f"no training logs found under {', '.join(str(p) for p in paths)}" + (f" ({listed})" if listed else "")
+        )
+    report = analyze_runs(runs, config=config, only=only)
+    return Report(
+        runs=report.runs,
+        findings=report.findings,
+        warnings=tuple(warnings),
+        logscope_version=report.logscope_version,
+        config=report.config,
+    )
+
+
+def finding_order(f: Finding) -> tuple[Any, ...]:
+    """Report order: run, most severe first, then onset step, kind and series."""
+    return (f.run, -SEVERITY_RANK[f.severity], f.step if f.step is not None else -1, f.kind, f.series)

@@ -1,0 +1,106 @@
+"""The command line: thin glue over :func:`logscope.analyze` and the renderers.
+
+Exit codes: 0 done; 1 a finding at or above ``--fail-on``; 2 usage error or
+nothing readable under PATH.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .analyze import analyze as run_analysis
+from .errors import LogscopeError
+from .model import SEVERITIES, SEVERITY_RANK, Report
+from .readers import READERS
+from .renderers import FILENAMES, RENDERERS, console
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="logscope")
+def cli() -> None:
+    """Audit finished machine-learning trainings from their logs."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=Path("logscope-report"),
+              show_default=True, help="Directory to write the reports into.")
+@click.option("--format", "formats", default="html,md,json", show_default=True,
+              help="Comma-separated report formats: html, md, json.")
+@click.option("--input-format", "input_format", type=click.Choice(sorted(READERS)), default=None,
+              help="Read every file as this log format instead of detecting it.")
+@click.option("--fail-on", type=click.Choice(["never", *SEVERITIES]), default="never", show_default=True,
+              help="Exit with code 1 if any finding is at least this severe.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not print the summary.")
+def analyze(paths: tuple[Path, ...], output: Path, formats: str, input_format: str | None,
+            fail_on: str, quiet: bool) -> None:
+    """Analyse the training logs under PATHS and write reports into -o DIR.
+
+    \b
+    Example:
+        logscope analyze runs/ -o report --fail-on error
+    """
+    wanted = [f.strip() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in RENDERERS]
+    if unknown or not wanted:
+        raise click.UsageError(f"unknown report format {', '.join(unknown) or '(none)'}; choose from: html, md, json")
+    try:
+        report = run_analysis(list(paths), format=input_format)
+    except LogscopeError as exc:
+        click.echo(f"logscope: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        for name in wanted:
+            write_atomic(output / FILENAMES[name], RENDERERS[name](report))
+    except OSError as exc:
+        click.echo(f"logscope: cannot write the report to {output}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    if not quiet:
+        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        click.echo(console.render(report, colour=colour), nl=False)
+        click.echo(f"Wrote {', '.join(str(output / FILENAMES[n]) for n in wanted)}")
+    sys.exit(exit_code(report, fail_on))
+
+
+def exit_code(report: Report, fail_on: str) -> int:
+    """1 if a finding reaches ``fail_on`` severity, else 0."""
+    if fail_on == "never" or report.worst is None:
+        return EXIT_OK
+    return EXIT_FINDINGS if SEVERITY_RANK[report.worst] >= SEVERITY_RANK[fail_on] else EXIT_OK
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def main() -> None:
+    """Console-script entry point: no traceback for expected problems or Ctrl-C."""
+    try:
+        cli(standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("logscope: interrupted", err=True)
+        sys.exit(130)
