@@ -1,32 +1,64 @@
 """Readers: find the runs under a path and read each into a :class:`~logscope.model.Run`.
 
 Each reader module exposes ``NAME``, ``claims(path, head) -> bool`` (is this file
-mine?), ``group(files, root) -> list[RunSource]`` (how my files form runs) and
-``read(source) -> Run``. :data:`READERS` is ordered: the first reader that claims
-a file gets it. Every file under the root is either part of a run or named in a
-warning with the reason.
+mine? decided from the name and the first bytes), ``group(files, root) ->
+list[RunSource]`` (how my files form runs) and ``read(source) -> Run``; readers
+whose files can hold several trainings also expose ``read_runs(source) ->
+list[Run]`` and ``accepts(path, head)`` (the looser test used when
+``--input-format`` forces them). :data:`READERS` is ordered: the first reader
+that claims a file gets it. Every file under the root is either part of a run
+(a log, or a companion such as ``hparams.yaml`` whose values become the run's
+hyperparameters) or named in a warning with the reason.
 """
 
 from __future__ import annotations
 
 import os
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 
 from ..errors import ConfigError
 from ..model import ReadWarning, Run
-from . import csvlog, tfevents
+from ..roles import RoleOverrides
+from . import (
+    companions,
+    csvlog,
+    hf_trainer,
+    jsonlines,
+    keras_csv,
+    lightning,
+    mlflow,
+    tb_csv,
+    tfevents,
+    wandb,
+    yolo,
+)
 from .base import RunSource, relative_name
+from .text import head_text, logical_suffix, sniff_head
 
 #: Registered readers, in detection priority order.
 READERS: dict[str, ModuleType] = {
-    tfevents.NAME: tfevents,
-    csvlog.NAME: csvlog,
+    reader.NAME: reader
+    for reader in (tfevents, mlflow, hf_trainer, tb_csv, wandb, yolo, lightning, keras_csv, jsonlines, csvlog)
 }
 
 #: Bytes read from the start of each file for content sniffing.
 HEAD_BYTES = 4096
+
+#: Suffixes of files that are clearly not training logs (listed compactly per folder).
+NOT_LOG_SUFFIXES = frozenset({
+    ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".svg", ".webp", ".tif", ".tiff", ".ico",
+    ".pt", ".pth", ".ckpt", ".safetensors", ".bin", ".h5", ".hdf5", ".keras", ".onnx", ".pb", ".tflite",
+    ".npz", ".npy", ".pkl", ".pickle", ".joblib", ".msgpack", ".model", ".engine", ".torchscript",
+    ".md", ".rst", ".py", ".ipynb", ".sh", ".html", ".htm", ".pdf", ".zip", ".tar", ".tgz", ".whl",
+    ".mp4", ".avi", ".mov", ".wav", ".mp3", ".profile-empty",
+})
+NOT_LOG_NAMES = frozenset({"readme", "license", "licence", "copying", "notice", "makefile", ".gitattributes"})
+#: Names listed in one compact warning before only a count is given.
+MAX_NAMES = 12
 
 __all__ = ["READERS", "RunSource", "discover", "read_source", "read_path", "relative_name"]
 
@@ -35,14 +67,17 @@ def discover(root: Path, *, format: str | None = None) -> tuple[list[RunSource],
     """Walk ``root`` (a directory or one file) and group its files into runs.
 
     ``format`` forces one reader for every file. Returns the runs found, in sorted
-    order, and warnings for files no reader claimed.
+    order, and warnings for files that belong to no run, each with the reason.
     """
     if format is not None and format not in READERS:
         raise ConfigError(f"unknown format {format!r}; choose from: {', '.join(sorted(READERS))}")
     readers = [READERS[format]] if format else list(READERS.values())
     root = Path(root)
     base = root if root.is_dir() else root.parent
+    mlflow.clear_cache()
     claimed: dict[str, list[Path]] = {r.NAME: [] for r in readers}
+    companion_files: list[Path] = []
+    not_logs: dict[Path, list[Path]] = defaultdict(list)
     warnings: list[ReadWarning] = []
     for path in _walk(root):
         head, problem = _head(path)
@@ -50,27 +85,83 @@ def discover(root: Path, *, format: str | None = None) -> tuple[list[RunSource],
         if problem is not None:
             warnings.append(ReadWarning(rel, "unreadable", problem))
             continue
-        for reader in readers:
-            if reader.claims(path, head):
-                claimed[reader.NAME].append(path)
-                break
+        reader = _claimant(readers, path, head, forced=format is not None)
+        if reader is not None:
+            claimed[reader.NAME].append(path)
+        elif companions.is_companion(path):
+            companion_files.append(path)
+        elif _not_a_log(path):
+            not_logs[path.parent].append(path)
         else:
-            warnings.append(ReadWarning(rel, "skipped", "not a training log logscope can read"))
+            warnings.append(ReadWarning(rel, "skipped", _why_skipped(path, head, format)))
     sources: list[RunSource] = []
     for reader in readers:
         if claimed[reader.NAME]:
             sources.extend(reader.group(claimed[reader.NAME], root))
+    grouped = {p for s in sources for p in s.files}
+    for name, files in claimed.items():
+        for path in files:
+            if path not in grouped:
+                warnings.append(ReadWarning(relative_name(path, base), "skipped", f"looks like {name} but belongs to no run"))
+    sources, orphans = _attach(sources, companion_files)
+    for path in orphans:
+        warnings.append(ReadWarning(
+            relative_name(path, base), "skipped", "describes a run (hyperparameters) but no training log is beside it"))
+    for folder, paths in sorted(not_logs.items()):
+        warnings.append(_not_logs_warning(folder, paths, base))
+    sources = _unique_names(sources)
     sources.sort(key=lambda s: (s.name, s.reader))
+    warnings.sort(key=lambda w: (w.file, w.kind, w.message))
     return sources, warnings
 
 
-def read_source(source: RunSource) -> Run:
-    """Read one run with the reader that grouped it."""
-    return READERS[source.reader].read(source)
+def read_source(source: RunSource) -> list[Run]:
+    """Read one source with the reader that grouped it: one run, or one per training in it.
+
+    Companion files add their values to each run's hyperparameters. A reader
+    failure becomes a run with no data and a warning, never an exception.
+    """
+    reader = READERS[source.reader]
+    try:
+        runs = reader.read_runs(source) if hasattr(reader, "read_runs") else [reader.read(source)]
+    except Exception as exc:  # noqa: BLE001 - one unreadable run must not cost the whole report
+        first = relative_name(source.files[0], source.base) if source.files else source.name
+        problem = ReadWarning(first, "error", f"could not be read ({type(exc).__name__}: {exc})")
+        runs = [Run(name=source.name, format=source.reader, series=(), warnings=(problem,), source=source.name)]
+    runs = [_explain_empty(run, source) for run in runs]
+    if source.companions:
+        params, notes = companions.read_companions(list(source.companions), source.base)
+        runs = [replace(run, hparams={**params, **run.hparams}, warnings=(*run.warnings, *notes)) for run in runs]
+    return runs
 
 
-def read_path(paths: Sequence[Path] | Path, *, format: str | None = None) -> tuple[list[Run], list[ReadWarning]]:
-    """Discover and read every run under ``paths``; warnings for files outside any run."""
+def _explain_empty(run: Run, source: RunSource) -> Run:
+    """A run without series always says why: if its reader did not, say the files hold no values."""
+    if run.series or run.warnings:
+        return run
+    sizes = []
+    for path in source.files:
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:
+            sizes.append(0)
+    noun = "file holds" if len(sizes) == 1 else f"{len(sizes)} files hold"
+    first = relative_name(source.files[0], source.base) if source.files else source.name
+    note = ReadWarning(first, "empty", f"no scalar values: the {noun} {sum(sizes)} bytes and no logged number")
+    return replace(run, warnings=(note,))
+
+
+def read_path(
+    paths: Sequence[Path] | Path,
+    *,
+    format: str | None = None,
+    roles: RoleOverrides | None = None,
+) -> tuple[list[Run], list[ReadWarning]]:
+    """Discover and read every run under ``paths``; warnings for files outside any run.
+
+    ``roles`` (the user's ``--pair``/``--higher-is-better``/``--lower-is-better``)
+    are applied to every run.
+    """
     if isinstance(paths, (str, os.PathLike)):
         paths = [Path(paths)]
     runs: list[Run] = []
@@ -78,8 +169,83 @@ def read_path(paths: Sequence[Path] | Path, *, format: str | None = None) -> tup
     for path in paths:
         sources, found = discover(Path(path), format=format)
         warnings.extend(found)
-        runs.extend(read_source(s) for s in sources)
+        for source in sources:
+            runs.extend(read_source(source))
+    if roles:
+        runs = [roles.apply(run) for run in runs]
     return runs, warnings
+
+
+def _claimant(readers: list[ModuleType], path: Path, head: bytes, *, forced: bool) -> ModuleType | None:
+    for reader in readers:
+        test = getattr(reader, "accepts", reader.claims) if forced else reader.claims
+        if test(path, head):
+            return reader
+    return None
+
+
+def _not_a_log(path: Path) -> bool:
+    name = path.name.lower()
+    return (logical_suffix(path) in NOT_LOG_SUFFIXES or name in NOT_LOG_NAMES
+            or Path(name).stem in NOT_LOG_NAMES)
+
+
+def _why_skipped(path: Path, head: bytes, format: str | None) -> str:
+    if format is not None:
+        return f"not a {format} log (forced with --input-format)"
+    if not head:
+        return "empty file"
+    if b"\x00" in sniff_head(head):
+        return "binary file in no format logscope reads"
+    text = head_text(head)
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    if "\ufffd" in line or any(ord(c) < 32 and c not in "\t" for c in line):
+        return "binary file in no format logscope reads"
+    shown = line if len(line) <= 60 else line[:57] + "..."
+    return f"text in no log layout logscope knows (first line: {shown!r})"
+
+
+def _not_logs_warning(folder: Path, paths: list[Path], base: Path) -> ReadWarning:
+    names = sorted(p.name for p in paths)
+    rel = relative_name(folder, base) if folder != base else "."
+    listed = ", ".join(names[:MAX_NAMES]) + (f" and {len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else "")
+    noun = "file" if len(names) == 1 else "files"
+    return ReadWarning(rel if rel.endswith("/") else rel + "/", "skipped",
+                       f"{len(names)} {noun} not a training log (images, weights, code or docs): {listed}")
+
+
+def _attach(sources: list[RunSource], files: list[Path]) -> tuple[list[RunSource], list[Path]]:
+    """Give each companion file to the runs with a log in its folder, its parent, or a sub-folder."""
+    by_dir: dict[Path, set[int]] = defaultdict(set)
+    for i, source in enumerate(sources):
+        for path in source.files:
+            by_dir[path.parent].add(i)
+    extra: dict[int, list[Path]] = defaultdict(list)
+    orphans: list[Path] = []
+    for path in files:
+        folder = path.parent
+        owners = by_dir.get(folder) or by_dir.get(folder.parent) or {
+            i for d, ids in by_dir.items() if d.parent == folder for i in ids}
+        if not owners:
+            orphans.append(path)
+        for i in owners:
+            extra[i].append(path)
+    out = [replace(s, companions=tuple(sorted({*s.companions, *extra[i]}))) if i in extra else s
+           for i, s in enumerate(sources)]
+    return out, orphans
+
+
+def _unique_names(sources: list[RunSource]) -> list[RunSource]:
+    """Two readers' runs in one folder (a YOLO results.csv beside its event file): name the files."""
+    counts: dict[str, int] = defaultdict(int)
+    for source in sources:
+        counts[source.name] += 1
+    out = []
+    for source in sources:
+        if counts[source.name] > 1 and len(source.files) == 1 and source.reader != tfevents.NAME:
+            source = replace(source, name=relative_name(source.files[0], source.base))
+        out.append(source)
+    return out
 
 
 def _walk(root: Path) -> Iterable[Path]:

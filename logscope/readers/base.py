@@ -1,25 +1,39 @@
-"""Pieces every reader shares: the run-source record and building a Run from columns."""
+"""Pieces every reader shares: the run-source record, sessions and restarts, building a Run."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .. import roles
 from ..model import ReadWarning, Run, Scalar, Series, Split
+from .text import line_list, plural
 
 
 @dataclass(frozen=True)
 class RunSource:
-    """Files that together make one run, and the reader that will read them."""
+    """Files that together make one run, and the reader that will read them.
+
+    ``companions`` are files beside the log that describe the run (``hparams.yaml``,
+    ``args.yaml``, ``config.json`` ...): their values become ``Run.hparams``.
+    ``key`` selects a part of the files when one file holds several runs (a W&B
+    export's run name); empty otherwise.
+    """
 
     name: str
     reader: str
     files: tuple[Path, ...]
     root: Path
+    companions: tuple[Path, ...] = ()
+    key: str = ""
+
+    @property
+    def base(self) -> Path:
+        """The folder names are relative to (the root, or a single file's folder)."""
+        return self.root if self.root.is_dir() else self.root.parent
 
 
 @dataclass
@@ -48,6 +62,152 @@ def run_name(run_dir: Path, root: Path) -> str:
     """The name of the run held by ``run_dir`` when analysing ``root``."""
     base = root if root.is_dir() else root.parent
     return relative_name(run_dir, base)
+
+
+def file_runs(files: list[Path], root: Path, reader: str) -> list[RunSource]:
+    """One run per file, named after its folder, or after the file if the folder holds several."""
+    out = []
+    for path in sorted(files):
+        siblings = [f for f in files if f.parent == path.parent]
+        run_dir = path.parent if len(siblings) == 1 else path.with_suffix("")
+        out.append(RunSource(name=run_name(run_dir, root), reader=reader, files=(path,), root=root))
+    return out
+
+
+@dataclass
+class Sheet:
+    """One log file's rows in file order: each row's x, line number and values.
+
+    ``cells[key]`` is (row indices, values) so rows may be sparse; ``breaks`` are
+    row indices where the file says a new session starts (a repeated header).
+    """
+
+    file: str
+    x_name: str
+    steps: np.ndarray
+    lines: np.ndarray
+    cells: dict[str, tuple[np.ndarray, np.ndarray]]
+    walls: np.ndarray | None = None
+    breaks: Sequence[int] = ()
+    hints: Mapping[str, Split] = field(default_factory=dict)
+    row_word: str = "line"
+
+
+@dataclass
+class Session:
+    """One training found in a sheet: its columns, line range and what was dropped."""
+
+    columns: dict[str, Column]
+    first_line: int
+    last_line: int
+    warnings: list[ReadWarning]
+
+
+def split_sessions(sheet: Sheet) -> list[Session]:
+    """Cut a sheet into trainings and resolve resumes; keep the last write of each step.
+
+    A row whose x goes back to (or below) the first x of the current session
+    starts a new session: a fresh training appended to the same file (Keras
+    ``CSVLogger(append=True)``). A row whose x goes back to a later point is a
+    resume from a checkpoint: the earlier rows at that x or after are superseded
+    (as TensorBoard does). Within a session a key logged twice at one x keeps
+    the last value.
+    """
+    n = len(sheet.steps)
+    starts = sorted({0, *[b for b in sheet.breaks if 0 < b < n]}) if n else []
+    bounds: list[tuple[int, int]] = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else n
+        first = start
+        for j in range(start + 1, end):
+            if sheet.steps[j] < sheet.steps[j - 1] and sheet.steps[j] <= sheet.steps[first]:
+                bounds.append((first, j))
+                first = j
+        bounds.append((first, end))
+    sessions = []
+    for start, end in bounds:
+        sessions.append(_session(sheet, start, end))
+    return sessions
+
+
+def _session(sheet: Sheet, start: int, end: int) -> Session:
+    steps = sheet.steps[start:end]
+    warnings: list[ReadWarning] = []
+    # A row is superseded when a later regression (x going back) lands at or before its x.
+    regress = np.full(len(steps), np.inf)
+    back = np.flatnonzero(steps[1:] < steps[:-1]) + 1
+    regress[back] = steps[back]
+    later_min = np.minimum.accumulate(regress[::-1])[::-1]
+    later_min = np.append(later_min[1:], np.inf)
+    keep_rows = steps < later_min
+    if back.size:
+        lines = [int(sheet.lines[start + b]) for b in back]
+        warnings.append(ReadWarning(
+            sheet.file, "restart",
+            f"{sheet.x_name} goes back at {line_list(lines, sheet.row_word)} (a resumed training); "
+            f"{int((~keep_rows).sum())} earlier row(s) at the same or later {sheet.x_name} superseded by the later ones"))
+    columns: dict[str, Column] = {}
+    duplicates: dict[str, int] = {}
+    for key, (rows, values) in sheet.cells.items():
+        sel = (rows >= start) & (rows < end)
+        rows_s, vals_s = rows[sel] - start, values[sel]
+        kept = keep_rows[rows_s]
+        rows_s, vals_s = rows_s[kept], vals_s[kept]
+        if rows_s.size == 0:
+            continue
+        x = steps[rows_s].astype(np.int64)
+        # Stable sort by x, then keep the last write of each x.
+        order = np.argsort(x, kind="stable")
+        x, vals_s, rows_s = x[order], vals_s[order], rows_s[order]
+        last = np.append(x[1:] != x[:-1], True)
+        if not last.all():
+            # Only a different value at the same x is worth a warning (HF logs ``epoch`` in both entries).
+            group = np.cumsum(np.r_[0, x[1:] != x[:-1]])
+            kept = vals_s[last][group]
+            differs = ~last & ~((vals_s == kept) | (np.isnan(vals_s) & np.isnan(kept)))
+            if differs.any():
+                duplicates[key] = int(differs.sum())
+        walls = None if sheet.walls is None else sheet.walls[start + rows_s[last]]
+        columns[key] = Column(x[last], vals_s[last], walls, sheet.hints.get(key))
+    if duplicates:
+        total = sum(duplicates.values())
+        names = ", ".join(sorted(duplicates)[:5]) + (" ..." if len(duplicates) > 5 else "")
+        warnings.append(ReadWarning(
+            sheet.file, "duplicate-step",
+            f"{total} value(s) logged again at the same {sheet.x_name} with a different value ({names}); "
+            f"the last one is kept"))
+    lines = sheet.lines[start:end]
+    return Session(columns, int(lines[0]) if len(lines) else 0, int(lines[-1]) if len(lines) else 0, warnings)
+
+
+def session_runs(
+    sessions: list[Session],
+    *,
+    name: str,
+    format: str,
+    file: str,
+    x_name: str,
+    row_word: str = "line",
+    warnings: Sequence[ReadWarning] = (),
+    hparams: Mapping[str, Scalar] | None = None,
+    source: str = "",
+) -> list[Run]:
+    """Runs from a file's sessions: one run, or ``name#1``, ``name#2``... with a warning each."""
+    if len(sessions) <= 1:
+        columns = sessions[0].columns if sessions else {}
+        extra = sessions[0].warnings if sessions else []
+        return [build_run(name=name, format=format, columns=columns, warnings=[*warnings, *extra],
+                          hparams=hparams, source=source)]
+    runs = []
+    spans = ", ".join(f"#{i} {plural(row_word)} {s.first_line}-{s.last_line}" for i, s in enumerate(sessions, 1))
+    for i, session in enumerate(sessions, 1):
+        note = ReadWarning(
+            file, "sessions",
+            f"{x_name} starts over {len(sessions) - 1} time(s): the file holds {len(sessions)} trainings, "
+            f"read as separate runs ({spans}); this is #{i}")
+        runs.append(build_run(name=f"{name}#{i}", format=format, columns=session.columns,
+                              warnings=[*warnings, note, *session.warnings], hparams=hparams, source=source))
+    return runs
 
 
 def build_run(
@@ -79,6 +239,6 @@ def build_run(
         series=series,
         warnings=tuple(warnings),
         hparams=dict(hparams or {}),
-        pairs=roles.pair(inferred),
+        pairs=roles.pair(inferred, {k: len(c.steps) for k, c in columns.items()}),
         source=source,
     )

@@ -1,87 +1,100 @@
-"""Wide CSV logs: a step or epoch column plus one column per metric (Keras CSVLogger).
+"""Generic CSV/TSV logs, the fallback for tables no framework reader claims.
 
-One file is one run, named after its folder. Cells that do not parse as numbers
-(``NA``, empty) are missing; ``nan``/``inf`` strings stay non-finite values.
+Wide: an x column (``step``, ``global_step``, ``iteration``, ``iter``,
+``epoch``, ``batch`` ...) plus one column per metric; without one, x is the
+row number. Long: ``tag``/``name``/``metric``/``key`` + ``step`` + ``value``
+columns, one series per tag (an optional ``wall_time`` column is kept).
+The delimiter (``,``, tab, ``;`` or ``|``) is sniffed from the header.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import math
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
 from ..model import ReadWarning, Run
-from .base import Column, RunSource, build_run, relative_name, run_name
+from .base import RunSource, Sheet, build_run, file_runs, relative_name, split_sessions
+from .tabular import WideSpec, header_of, read_wide
+from .text import Table, head_text, line_list, load_text, looks_text, parse_table, to_float
 
 NAME = "csv"
-SUFFIXES = (".csv", ".log", ".tsv", ".txt")
-STEP_COLUMNS = ("step", "global_step", "epoch", "iteration", "iter")
-MISSING = frozenset({"", "na", "n/a", "none", "null"})
+STEP_COLUMNS = ("step", "global_step", "iteration", "iter", "it", "epoch", "batch", "update", "num_updates", "x")
+TAG_COLUMNS = ("tag", "name", "metric", "key", "series", "variable")
+VALUE_COLUMNS = ("value", "val", "y")
+WALL_COLUMNS = ("wall_time", "wall time", "walltime", "timestamp")
+SPEC = WideSpec(x_columns=STEP_COLUMNS)
 
 
 def claims(path: Path, head: bytes) -> bool:
-    """A text file whose first line is a delimited header naming a step or epoch column."""
-    if path.suffix.lower() not in SUFFIXES or b"\0" in head:
+    """A delimited text file: a header of several names, then a row with a number in it."""
+    if not looks_text(path, head) or not head:
         return False
-    first = head.split(b"\n", 1)[0].decode("utf-8", "replace").strip().lower()
-    cols = [c.strip() for c in first.replace("\t", ",").split(",")]
-    return len(cols) >= 2 and any(c in STEP_COLUMNS for c in cols)
+    lines = [line for line in head_text(head).splitlines() if line.strip()]
+    if len(lines) < 2:
+        return False
+    cols = header_of(lines[0])
+    if len(cols) < 2 or sum(to_float(c) is not None for c in cols) > len(cols) // 2:
+        return False
+    second = header_of(lines[1])
+    return len(second) == len(cols) and any(to_float(c) is not None for c in second)
+
+
+def accepts(path: Path, head: bytes) -> bool:
+    """With ``--input-format csv``: any text file."""
+    return looks_text(path, head)
 
 
 def group(files: list[Path], root: Path) -> list[RunSource]:
     """Each file is a run named after its folder (or the file, if the folder holds several)."""
-    out = []
-    for path in sorted(files):
-        siblings = [f for f in files if f.parent == path.parent]
-        run_dir = path.parent if len(siblings) == 1 else path.with_suffix("")
-        out.append(RunSource(name=run_name(run_dir, root), reader=NAME, files=(path,), root=root))
-    return out
+    return file_runs(files, root, NAME)
 
 
 def read(source: RunSource) -> Run:
-    """Read a wide CSV; the first step-like column is the x axis."""
+    """The last session of the file (see :func:`read_runs`)."""
+    return read_runs(source)[-1]
+
+
+def read_runs(source: RunSource) -> list[Run]:
+    """A long table (tag, step, value) or a wide one; several sessions give several runs."""
     path = source.files[0]
-    base = source.root if source.root.is_dir() else source.root.parent
-    rel = relative_name(path, base)
-    warnings: list[ReadWarning] = []
-    text = path.read_bytes().decode("utf-8", "replace")
-    delimiter = "\t" if "\t" in text.split("\n", 1)[0] else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    header = [h.strip() for h in rows[0]] if rows else []
-    lowered = [h.lower() for h in header]
-    step_col = next((lowered.index(c) for c in STEP_COLUMNS if c in lowered), None)
-    data: dict[str, tuple[list[int], list[float]]] = {h: ([], []) for i, h in enumerate(header) if i != step_col}
-    for lineno, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            warnings.append(ReadWarning(rel, "ragged", f"line {lineno} has {len(row)} fields, header has {len(header)}; skipped"))
-            continue
-        step = lineno - 2
-        if step_col is not None:
-            parsed = _number(row[step_col])
-            if parsed is None or not math.isfinite(parsed):
-                warnings.append(ReadWarning(rel, "bad-step", f"line {lineno}: step {row[step_col]!r} is not a number; skipped"))
-                continue
-            step = int(parsed)
-        for i, cell in enumerate(row):
-            if i == step_col:
-                continue
-            value = _number(cell)
-            if value is not None:
-                steps, values = data[header[i]]
-                steps.append(step)
-                values.append(value)
-    columns = {k: Column(np.array(s, dtype=np.int64), np.array(v, dtype=np.float64)) for k, (s, v) in data.items() if s}
-    return build_run(name=source.name, format=NAME, columns=columns, warnings=warnings, source=rel)
+    rel = relative_name(path, source.base)
+    table = parse_table(load_text(path, rel), rel)
+    lowered = [h.lower() for h in table.header]
+    tag = next((lowered.index(c) for c in TAG_COLUMNS if c in lowered), None)
+    step = next((lowered.index(c) for c in STEP_COLUMNS if c in lowered), None)
+    value = next((lowered.index(c) for c in VALUE_COLUMNS if c in lowered), None)
+    if tag is None or step is None or value is None:
+        return read_wide(source, SPEC, NAME)
+    wall = next((lowered.index(c) for c in WALL_COLUMNS if c in lowered), None)
+    return _read_long(source, rel, table, tag, step, value, wall)
 
 
-def _number(cell: str) -> float | None:
-    text = cell.strip()
-    if text.lower() in MISSING:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return None
+def _read_long(source: RunSource, rel: str, table: Table, tag: int, step: int, value: int, wall: int | None) -> list[Run]:
+    """One series per tag; each tag's points keep file order for restart handling."""
+    steps, step_ok = table.column(step, rel=rel)
+    values, value_ok = table.column(value, rel=rel)
+    walls = table.column(wall, rel=rel)[0] if wall is not None else None
+    bad = [table.lines[i] for i in np.flatnonzero(~step_ok | ~np.isfinite(steps))]
+    if bad:
+        table.warnings.append(ReadWarning(rel, "no-step", f"{line_list(bad)} have no step; skipped"))
+    rows_by_tag: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(table.rows):
+        if step_ok[i] and np.isfinite(steps[i]) and value_ok[i]:
+            rows_by_tag[row[tag]].append(i)
+    columns = {}
+    warnings = list(table.warnings)
+    for name, rows in sorted(rows_by_tag.items()):
+        idx = np.asarray(rows)
+        sheet = Sheet(file=rel, x_name=table.header[step], steps=steps[idx], lines=np.asarray(table.lines)[idx],
+                      cells={name: (np.arange(idx.size), values[idx])},
+                      walls=None if walls is None else walls[idx])
+        sessions = split_sessions(sheet)
+        if len(sessions) > 1:
+            warnings.append(ReadWarning(
+                rel, "restart", f"{name!r}: step starts over {len(sessions) - 1} time(s); only the last session is kept"))
+        warnings.extend(sessions[-1].warnings)
+        columns.update(sessions[-1].columns)
+    return [build_run(name=source.name, format=NAME, columns=columns, warnings=warnings, source=rel)]
+

@@ -1,0 +1,201 @@
+"""Hugging Face ``Trainer`` state: ``trainer_state.json`` in the output folder and each ``checkpoint-N/``.
+
+``log_history`` mixes three kinds of entries: training logs (``loss``,
+``learning_rate``, ``grad_norm``), evaluation logs (``eval_loss``,
+``eval_<metric>``, or ``eval_<set>_loss`` for several eval sets) and one final
+summary (``train_loss``, ``train_runtime``, ``total_flos``). The x axis is
+``step``; the fractional ``epoch`` is kept as the series ``epoch``; the final
+summary and the state's own fields (``best_metric``, ``logging_steps`` ...)
+go to the run's hyperparameters as ``summary.*`` and ``trainer.*``. Every
+checkpoint holds a copy of the log: the output folder is one run and the most
+complete copy (highest ``global_step``) is read. Bare ``NaN``/``Infinity``
+tokens stay non-finite values; a file cut while being written is salvaged up
+to the damage.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..model import ReadWarning, Run, Scalar
+from .base import RunSource, Sheet, build_run, relative_name, run_name, session_runs, split_sessions
+from .companions import flatten, scalar
+from .text import head_text, line_list, load_text, logical_name, looks_text
+
+NAME = "hf-trainer"
+FILE_NAME = "trainer_state.json"
+_CHECKPOINT_RE = re.compile(r"^checkpoint-\d+$")
+#: Keys of the final summary entry of ``log_history``.
+SUMMARY_KEYS = frozenset({"train_runtime", "total_flos", "train_samples_per_second", "train_steps_per_second"})
+
+
+def claims(path: Path, head: bytes) -> bool:
+    """``trainer_state.json`` by name, or any JSON file whose start has a ``log_history`` key."""
+    if not looks_text(path, head):
+        return False
+    if logical_name(path) == FILE_NAME:
+        return True
+    text = head_text(head).lstrip()
+    return text.startswith("{") and '"log_history"' in text
+
+
+def accepts(path: Path, head: bytes) -> bool:
+    """With ``--input-format hf-trainer``: any JSON text file."""
+    return looks_text(path, head) and head_text(head).lstrip().startswith("{")
+
+
+def output_dir(path: Path) -> Path:
+    """The Trainer output folder of a state file (the parent of ``checkpoint-N/``)."""
+    return path.parent.parent if _CHECKPOINT_RE.match(path.parent.name) else path.parent
+
+
+def group(files: list[Path], root: Path) -> list[RunSource]:
+    """One run per output folder, holding its own state file and every checkpoint's copy."""
+    by_dir: dict[Path, list[Path]] = defaultdict(list)
+    for path in files:
+        by_dir[output_dir(path)].append(path)
+    return [RunSource(name=run_name(d, root), reader=NAME, files=tuple(sorted(fs)), root=root)
+            for d, fs in sorted(by_dir.items())]
+
+
+def read(source: RunSource) -> Run:
+    """The run from the most complete copy of the state (see :func:`read_runs`)."""
+    return read_runs(source)[-1]
+
+
+def read_runs(source: RunSource) -> list[Run]:
+    """Load every copy, read the most complete one, name the others in warnings."""
+    warnings: list[ReadWarning] = []
+    loaded: list[tuple[tuple[int, int, int], Path, Mapping[str, Any]]] = []
+    for path in source.files:
+        rel = relative_name(path, source.base)
+        state = _load(path, rel, warnings)
+        if state is None:
+            continue
+        history = state.get("log_history")
+        rank = (_int(state.get("global_step")), len(history) if isinstance(history, list) else 0,
+                int(output_dir(path) == path.parent))
+        loaded.append((rank, path, state))
+    if not loaded:
+        return [build_run(name=source.name, format=NAME, columns={}, warnings=warnings, source=source.name)]
+    loaded.sort(key=lambda item: item[0])
+    rank, path, state = loaded[-1]
+    rel = relative_name(path, source.base)
+    for other_rank, other, _ in loaded[:-1]:
+        warnings.append(ReadWarning(
+            relative_name(other, source.base), "superseded",
+            f"a copy of the training log (global_step {other_rank[0]}); the most complete copy, {rel}, was read"))
+    sheet, hparams = _sheet(state, rel, warnings)
+    return session_runs(split_sessions(sheet), name=source.name, format=NAME, file=rel, x_name="step",
+                        row_word="log_history entry", warnings=warnings, hparams=hparams, source=rel)
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else -1
+
+
+def _load(path: Path, rel: str, warnings: list[ReadWarning]) -> Mapping[str, Any] | None:
+    text = load_text(path, rel)
+    warnings.extend(text.warnings)
+    if not text.text.strip():
+        warnings.append(ReadWarning(rel, "empty", "empty file"))
+        return None
+    try:
+        state = json.loads(text.text)
+    except RecursionError:
+        warnings.append(ReadWarning(rel, "corrupt", "JSON nested too deeply; not read"))
+        return None
+    except json.JSONDecodeError as exc:
+        entries = salvage_history(text.text)
+        warnings.append(ReadWarning(
+            rel, "truncated",
+            f"not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}; cut while being written?); "
+            f"{len(entries)} log_history entries before the damage were read"))
+        return {"log_history": entries} if entries else None
+    if not isinstance(state, Mapping) or not isinstance(state.get("log_history"), list):
+        warnings.append(ReadWarning(rel, "corrupt", "no log_history list: not a Trainer state file"))
+        return None
+    return state
+
+
+def salvage_history(text: str) -> list[Any]:
+    """The complete ``log_history`` entries of a cut-off state file, in order."""
+    match = re.search(r'"log_history"\s*:\s*\[', text)
+    if not match:
+        return []
+    decoder = json.JSONDecoder()
+    pos, entries = match.end(), []
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n,":
+            pos += 1
+        try:
+            entry, pos = decoder.raw_decode(text, pos)
+        except (json.JSONDecodeError, RecursionError):
+            return entries
+        entries.append(entry)
+
+
+def _sheet(state: Mapping[str, Any], rel: str, warnings: list[ReadWarning]) -> tuple[Sheet, dict[str, Scalar]]:
+    """log_history entries as rows at their ``step``; the summary entry and state fields as hparams."""
+    hparams: dict[str, Scalar] = {
+        k: v for k, v in flatten({k: v for k, v in state.items() if k != "log_history"}, "trainer.").items()}
+    steps: list[float] = []
+    entries: list[int] = []
+    cells: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
+    no_step: list[int] = []
+    not_numbers: dict[str, int] = defaultdict(int)
+    for index, entry in enumerate(state["log_history"]):
+        if not isinstance(entry, Mapping):
+            no_step.append(index)
+            continue
+        step = entry.get("step")
+        if isinstance(step, bool) or not isinstance(step, (int, float)) or not np.isfinite(step):
+            no_step.append(index)
+            continue
+        if SUMMARY_KEYS & entry.keys():
+            hparams.update({f"summary.{k}": scalar(v) for k, v in entry.items() if k != "step"})
+            continue
+        row = len(steps)
+        steps.append(float(step))
+        entries.append(index + 1)
+        for key, value in entry.items():
+            if key == "step":
+                continue
+            number = _number(value)
+            if number is None:
+                not_numbers[key] += 1
+                continue
+            cells[key][0].append(row)
+            cells[key][1].append(number)
+    if no_step:
+        warnings.append(ReadWarning(
+            rel, "no-step", f"log_history {line_list([i + 1 for i in no_step], 'entry')} have no numeric step; skipped"))
+    if not_numbers:
+        listed = ", ".join(f"{k} ({n})" for k, n in sorted(not_numbers.items()))
+        warnings.append(ReadWarning(rel, "bad-value", f"values that are not numbers were ignored: {listed}"))
+    sheet = Sheet(
+        file=rel, x_name="step", steps=np.asarray(steps, dtype=np.float64),
+        lines=np.asarray(entries, dtype=np.int64), row_word="log_history entry",
+        cells={k: (np.asarray(r, dtype=np.int64), np.asarray(v, dtype=np.float64)) for k, (r, v) in cells.items()},
+    )
+    return sheet, hparams
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,309 @@
+"""Reading text logs robustly: gzip, lenient decoding, delimited tables, numbers.
+
+Every text reader goes through here so that bad input is handled one way:
+gzip is recognised by its magic bytes and salvaged up to the damage; bytes that
+are not UTF-8 are replaced and counted; a half-written last line is dropped;
+a header repeated mid-file marks a new session; ragged rows are reported with
+their line numbers; and cells are parsed one by one, so one bad cell never
+turns a column into strings (``nan``/``inf`` stay non-finite values, missing
+markers such as ``NA`` or an empty cell are simply absent).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..model import ReadWarning
+
+GZIP_MAGIC = b"\x1f\x8b"
+#: Cell texts that mean "no value here" (Keras writes ``NA``; sparse CSVs leave cells empty).
+MISSING = frozenset({"", "na", "n/a", "none", "null", "nil", "<na>", "#n/a"})
+#: Candidate delimiters, most common first.
+DELIMITERS = (",", "\t", ";", "|")
+#: Line numbers listed in one warning before the rest are only counted.
+MAX_LISTED = 10
+
+# Python's csv module refuses cells over 128 KiB by default; logs with long
+# array cells are legitimate, so raise the limit once.
+csv.field_size_limit(1 << 24)
+
+
+@dataclass
+class Text:
+    """A file's decoded text, whether it ended with a newline, and what went wrong reading it."""
+
+    text: str
+    complete: bool
+    warnings: list[ReadWarning] = field(default_factory=list)
+
+
+def logical_name(path: Path) -> str:
+    """The file name without a ``.gz`` suffix, lower-cased (``results.csv.gz`` -> ``results.csv``)."""
+    name = path.name.lower()
+    return name[:-3] if name.endswith(".gz") else name
+
+
+def logical_suffix(path: Path) -> str:
+    """The suffix of :func:`logical_name` (``.csv`` for ``log.csv.gz``)."""
+    return Path(logical_name(path)).suffix
+
+
+def sniff_head(head: bytes) -> bytes:
+    """The first bytes of the content: ``head`` itself, or its gzip-decompressed start."""
+    if not head.startswith(GZIP_MAGIC):
+        return head
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, len(head) * 8)
+    except zlib.error:
+        return b""
+
+
+def head_text(head: bytes) -> str:
+    """The sniffed head as text (BOM removed, undecodable bytes replaced)."""
+    data = sniff_head(head)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.decode("utf-8", "replace").replace("\x00", "")
+
+
+def first_line(head: bytes) -> str:
+    """The first non-blank line of the sniffed head, stripped."""
+    for line in head_text(head).splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def load_bytes(path: Path, rel: str) -> tuple[bytes, list[ReadWarning]]:
+    """The file's content, gunzipped if it is gzip; damage ends it with a warning."""
+    warnings: list[ReadWarning] = []
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return b"", [ReadWarning(rel, "unreadable", f"cannot read: {exc.strerror or exc}")]
+    if data.startswith(GZIP_MAGIC):
+        data, problem = _gunzip(data)
+        if problem:
+            warnings.append(ReadWarning(rel, "truncated", problem))
+    return data, warnings
+
+
+def load_text(path: Path, rel: str) -> Text:
+    """Decode a text log leniently: UTF-8 (BOM or not), UTF-16 with a BOM, else UTF-8 with replacement."""
+    data, warnings = load_bytes(path, rel)
+    stripped = data.rstrip(b"\x00")
+    if len(stripped) < len(data):
+        warnings.append(ReadWarning(
+            rel, "truncated", f"file ends in {len(data) - len(stripped)} NUL bytes (a crash while writing); ignored"))
+        data = stripped
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16", "replace")
+    else:
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            text = data.decode("utf-8", "replace")
+            bad = text.count("\ufffd")
+            warnings.append(ReadWarning(
+                rel, "encoding", f"{bad} byte sequence(s) are not UTF-8 (first at byte {exc.start}); replaced"))
+    if "\x00" in text:
+        warnings.append(ReadWarning(rel, "encoding", f"{text.count(chr(0))} NUL characters removed"))
+        text = text.replace("\x00", "")
+    return Text(text=text, complete=text.endswith(("\n", "\r")) or not text, warnings=warnings)
+
+
+def _gunzip(data: bytes) -> tuple[bytes, str | None]:
+    """Decompress every gzip member; on damage keep what came before it."""
+    out: list[bytes] = []
+    rest = data
+    while rest.startswith(GZIP_MAGIC):
+        dec = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out.append(dec.decompress(rest))
+        except zlib.error as exc:
+            return b"".join(out), f"damaged gzip data ({exc}); read what came before the damage"
+        if not dec.eof:
+            return b"".join(out), "gzip stream ends early (truncated file); read what came before the cut"
+        rest = dec.unused_data
+    return b"".join(out), None
+
+
+def to_float(cell: str) -> float | None:
+    """A cell as a number: None if missing or not a number; ``nan``/``inf`` stay non-finite."""
+    text = cell.strip().strip('"').strip()
+    if text.lower() in MISSING:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def is_missing(cell: str) -> bool:
+    """True for the cell texts that mean "no value" (``NA``, empty, ``null`` ...)."""
+    return cell.strip().strip('"').strip().lower() in MISSING
+
+
+def sniff_delimiter(line: str) -> str | None:
+    """The delimiter that splits a header line into the most fields, or None for one field."""
+    counts = {d: len(next(csv.reader([line], delimiter=d))) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] > 1 else None
+
+
+def split_header(line: str, delimiter: str | None = None) -> list[str]:
+    """Header cells of a delimited line, stripped of spaces and quotes."""
+    delimiter = delimiter or sniff_delimiter(line)
+    if delimiter is None:
+        return [line.strip()]
+    cells = [c.strip() for c in next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))]
+    while len(cells) > 1 and cells[-1] == "":
+        cells.pop()
+    return cells
+
+
+@dataclass
+class Table:
+    """A delimited file as header plus rows of string cells, with line numbers.
+
+    ``rows`` holds only rows with as many cells as the header; ``breaks`` are the
+    row indices where a repeated header started a new session.
+    """
+
+    header: list[str]
+    rows: list[list[str]]
+    lines: list[int]
+    breaks: list[int]
+    warnings: list[ReadWarning]
+
+    def column(self, index: int, *, rel: str, name: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Column ``index`` as (float64 values, present mask); bad cells are absent, with a warning."""
+        return parse_column([row[index] for row in self.rows], self.lines, rel=rel,
+                            name=name or self.header[index], warnings=self.warnings)
+
+
+def parse_column(cells: list[str], lines: list[int], *, rel: str, name: str,
+                 warnings: list[ReadWarning]) -> tuple[np.ndarray, np.ndarray]:
+    """Cells to (float64 values, present mask), counting cells that are neither numbers nor missing."""
+    try:
+        # Fast path: numpy parses a clean column (incl. nan/inf) in one call.
+        values = np.array(cells, dtype=np.float64)
+        return values, np.ones(len(cells), dtype=bool)
+    except ValueError:
+        pass
+    values = np.full(len(cells), np.nan)
+    present = np.zeros(len(cells), dtype=bool)
+    bad: list[tuple[int, str]] = []
+    for i, cell in enumerate(cells):
+        number = to_float(cell)
+        if number is not None:
+            values[i] = number
+            present[i] = True
+        elif not is_missing(cell):
+            bad.append((lines[i], cell.strip()))
+    if bad:
+        warnings.append(ReadWarning(
+            rel, "bad-value",
+            f"column {name!r}: {len(bad)} cell(s) are not numbers ({describe_lines(bad)}); read as missing"))
+    return values, present
+
+
+def describe_lines(items: list[tuple[int, str]]) -> str:
+    """``line 4: 'abc', line 9: 'x' and 3 more`` for a warning message."""
+    shown = ", ".join(f"line {n}: {_short(text)!r}" for n, text in items[:3])
+    return shown + (f" and {len(items) - 3} more" if len(items) > 3 else "")
+
+
+def line_list(numbers: list[int], word: str = "line") -> str:
+    """``lines 3, 7, 9`` (the first few, then a count) for a warning message."""
+    shown = ", ".join(str(n) for n in numbers[:MAX_LISTED])
+    more = f" and {len(numbers) - MAX_LISTED} more" if len(numbers) > MAX_LISTED else ""
+    return f"{word} {shown}{more}" if len(numbers) == 1 else f"{plural(word)} {shown}{more}"
+
+
+def plural(word: str) -> str:
+    """``line`` -> ``lines``, ``entry`` -> ``entries``."""
+    return word[:-1] + "ies" if word.endswith("y") else word + "s"
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def parse_table(text: Text, rel: str, *, delimiter: str | None = None) -> Table:
+    """Split a delimited log into header and rows, reporting every line it cannot use."""
+    warnings = list(text.warnings)
+    lines = text.text.splitlines()
+    header: list[str] = []
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    breaks: list[int] = []
+    repeated: list[int] = []
+    ragged: list[tuple[int, int]] = []
+    last_index = max((i for i, line in enumerate(lines) if line.strip()), default=-1)
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        lineno = index + 1
+        if not header:
+            delimiter = delimiter or sniff_delimiter(line) or ","
+            header = split_header(line, delimiter)
+            lowered = [h.lower() for h in header]
+            continue
+        cells = [c.strip() for c in next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))]
+        if len(cells) == len(header) + 1 and cells[-1] == "":
+            cells.pop()  # a trailing delimiter
+        if [c.lower() for c in cells] == lowered:
+            repeated.append(lineno)
+            breaks.append(len(rows))
+            continue
+        unterminated = index == last_index and not text.complete
+        if unterminated and (len(cells) != len(header) or any(to_float(c) is None and not is_missing(c) for c in cells)):
+            warnings.append(ReadWarning(
+                rel, "truncated", f"line {lineno} is half-written (the file ends without a newline); dropped"))
+            continue
+        if len(cells) != len(header):
+            ragged.append((lineno, len(cells)))
+            continue
+        rows.append(cells)
+        numbers.append(lineno)
+    if repeated:
+        warnings.append(ReadWarning(
+            rel, "restart", f"the header is repeated at {line_list(repeated)}; each repeat starts a new session"))
+    if ragged:
+        counts = sorted({n for _, n in ragged})
+        warnings.append(ReadWarning(
+            rel, "ragged",
+            f"{line_list([n for n, _ in ragged])} have {'/'.join(map(str, counts))} fields where the header has "
+            f"{len(header)}; skipped"))
+    return Table(header=header, rows=rows, lines=numbers, breaks=breaks, warnings=warnings)
+
+
+def integral(values: np.ndarray) -> bool:
+    """True if every value is a finite whole number (usable as a step)."""
+    return bool(values.size == 0 or (np.all(np.isfinite(values)) and np.all(values == np.round(values))))
+
+
+def finite_or_none(value: float | None) -> float | None:
+    """``value`` if it is a finite number, else None."""
+    return value if value is not None and math.isfinite(value) else None
+
+
+#: Suffixes (after removing ``.gz``) of files that may hold a text log.
+TEXT_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".log", ".dat", ".json", ".jsonl", ".ndjson", ""})
+
+
+def looks_text(path: Path, head: bytes) -> bool:
+    """A file with a text-log suffix whose (decompressed) start has no NUL bytes."""
+    if logical_suffix(path) not in TEXT_SUFFIXES:
+        return False
+    data = sniff_head(head)
+    return b"\x00" not in data.rstrip(b"\x00")[:4096] and (bool(data) or not head)
