@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -40,8 +41,10 @@ def cli() -> None:
 @click.option("--fail-on", type=click.Choice(["never", *SEVERITIES]), default="never", show_default=True,
               help="Exit with code 1 if any finding is at least this severe.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the summary.")
+@click.option("--timestamp", is_flag=True,
+              help="Print the current UTC time in the reports (off by default so reports are byte-identical).")
 def analyze(paths: tuple[Path, ...], output: Path, formats: str, input_format: str | None,
-            fail_on: str, quiet: bool) -> None:
+            fail_on: str, quiet: bool, timestamp: bool) -> None:
     """Analyse the training logs under PATHS and write reports into -o DIR.
 
     \b
@@ -59,14 +62,14 @@ def analyze(paths: tuple[Path, ...], output: Path, formats: str, input_format: s
         sys.exit(EXIT_USAGE)
     try:
         output.mkdir(parents=True, exist_ok=True)
+        stamp = _utc_now() if timestamp else None
         for name in wanted:
-            write_atomic(output / FILENAMES[name], RENDERERS[name](report))
+            write_atomic(output / FILENAMES[name], RENDERERS[name](report, timestamp=stamp))
     except OSError as exc:
         click.echo(f"logscope: cannot write the report to {output}: {exc.strerror or exc}", err=True)
         sys.exit(EXIT_USAGE)
     if not quiet:
-        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        click.echo(console.render(report, colour=colour), nl=False)
+        click.echo(console.render(report, colour=console.use_colour(sys.stdout)), nl=False, color=True)
         click.echo(f"Wrote {', '.join(str(output / FILENAMES[n]) for n in wanted)}")
     sys.exit(exit_code(report, fail_on))
 
@@ -76,6 +79,11 @@ def exit_code(report: Report, fail_on: str) -> int:
     if fail_on == "never" or report.worst is None:
         return EXIT_OK
     return EXIT_FINDINGS if SEVERITY_RANK[report.worst] >= SEVERITY_RANK[fail_on] else EXIT_OK
+
+
+def _utc_now() -> str:
+    """The current time for ``--timestamp``, to the second, in UTC."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -1,13 +1,22 @@
-"""Renderers: each module's ``render(report) -> str`` turns one Report into one format."""
+"""Renderers: each module's ``render(report, *, timestamp=None) -> str`` turns one Report into one format.
+
+``timestamp`` is printed only when given (``--timestamp``), so by default the same
+logs give byte-identical files.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 from ..model import Report
 from . import console, htmlreport, jsonreport, markdown
 
-Renderer = Callable[[Report], str]
+
+class Renderer(Protocol):
+    """A report file format."""
+
+    def __call__(self, report: Report, *, timestamp: str | None = None) -> str: ...
+
 
 #: Report file formats by name, with the file each is written to.
 RENDERERS: dict[str, Renderer] = {

@@ -1,33 +1,105 @@
-"""A short terminal summary: one line per run, then its findings."""
+"""A concise terminal summary: the verdict, then each run that needs a look.
+
+Colour only when asked (:func:`use_colour` decides: a TTY, ``NO_COLOR`` unset or
+empty, ``TERM`` not ``dumb``). Text from logs has its control characters
+replaced, so a log cannot move the cursor or recolour the terminal.
+"""
 
 from __future__ import annotations
 
-from ..model import SEVERITY_RANK, Report
+import os
+from typing import TextIO
 
-_COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "ok": "\033[32m"}
+from ..model import Report
+from .summary import STATUS_RANK, RunSummary, format_number, status_counts, summarize
+
+#: Runs listed one per line before the rest are only counted.
+MAX_RUNS = 25
+#: Findings listed under a run before "and N more".
+MAX_FINDINGS = 3
+#: Longest message printed; the report files carry the full text.
+MAX_MESSAGE = 160
+
+_COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "ok": "\033[32m", "bold": "\033[1m",
+            "dim": "\033[2m"}
 _RESET = "\033[0m"
 
 
+def use_colour(stream: TextIO, environ: dict[str, str] | None = None) -> bool:
+    """Whether to colour output on ``stream`` (https://no-color.org: any non-empty NO_COLOR disables)."""
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR", ""):
+        return False
+    if env.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
 def render(report: Report, *, colour: bool = False) -> str:
-    """Plain text (``colour`` adds ANSI colours)."""
+    """The summary as text, ending in a newline (``colour`` adds ANSI colours)."""
 
-    def paint(word: str) -> str:
-        return f"{_COLOURS[word]}{word}{_RESET}" if colour else word
+    def paint(style: str, word: str) -> str:
+        return f"{_COLOURS[style]}{word}{_RESET}" if colour else word
 
-    lines = []
-    for run in report.runs:
-        findings = report.findings_for(run.name)
-        worst = max((f.severity for f in findings), key=SEVERITY_RANK.__getitem__) if findings else "ok"
-        lines.append(f"{paint(worst):<8} {_printable(run.name)}  ({run.format}, {len(run.series)} series)")
-        for f in findings:
-            lines.append(f"  {paint(f.severity)}: {_printable(f.message)}")
-        for w in run.warnings:
-            lines.append(f"  note: {_printable(w.file)}: {_printable(w.message)}")
+    summaries = summarize(report)
+    counts = status_counts(summaries)
+    lines = [paint("bold", f"logscope: {_headline(summaries, counts)}")
+             + f" ({', '.join(f'{n} {k}' for k, n in counts.items()) or 'no runs'})"]
+    ordered = sorted(summaries, key=lambda s: -STATUS_RANK[s.status])  # stable: names stay sorted
+    if len(ordered) > MAX_RUNS:
+        listed = [s for s in ordered if s.status != "ok"][:MAX_RUNS]
+    else:
+        listed = ordered
+    width = min(max((len(_printable(s.run.name)) for s in listed), default=0), 40)
+    for s in listed:
+        lines.append(_run_line(s, width, paint))
+        for f in s.findings[:MAX_FINDINGS]:
+            at = f" at step {f.step:,}" if f.step is not None else ""
+            lines.append(f"    {paint(f.severity, f.kind)}{at}: {_clip(_printable(f.message))}")
+        if len(s.findings) > MAX_FINDINGS:
+            lines.append(paint("dim", f"    … and {len(s.findings) - MAX_FINDINGS} more finding(s)"))
+    left = len(ordered) - len(listed)
+    if left:
+        lines.append(paint("dim", f"  {left} more run(s) not listed ({_left_words(ordered, listed)}); see the report."))
     if report.warnings:
-        lines.append(f"{len(report.warnings)} file(s) not read (see the report's warnings).")
+        first = report.warnings[0]
+        more = f" and {len(report.warnings) - 1} more" if len(report.warnings) > 1 else ""
+        lines.append(f"  {len(report.warnings)} file(s) not read: {_printable(first.file)} "
+                     f"({_clip(_printable(first.message), 80)}){more}")
     return "\n".join(lines) + "\n"
 
 
+def _headline(summaries: list[RunSummary], counts: dict[str, int]) -> str:
+    total = len(summaries)
+    bad = counts.get("error", 0) + counts.get("warning", 0)
+    if bad:
+        return f"{bad} of {total} run(s) need attention"
+    if counts.get("info"):
+        return f"no problems in {total} run(s), with notes"
+    return f"all {total} run(s) look healthy"
+
+
+def _run_line(s: RunSummary, width: int, paint) -> str:  # type: ignore[no-untyped-def]
+    name = _printable(s.run.name)
+    status = paint(s.status, f"{s.status:<7}")
+    best = ""
+    if s.best is not None:
+        since = f", {s.best.steps_since:,} steps before the end" if s.best.steps_since else ""
+        best = f"  best {_printable(s.best.series)} {format_number(s.best.value)} at step {s.best.step:,}{since}"
+    return f"  {status} {name:<{width}}{best}"
+
+
+def _left_words(ordered: list[RunSummary], listed: list[RunSummary]) -> str:
+    names = {s.run.name for s in listed}
+    counts = status_counts([s for s in ordered if s.run.name not in names])
+    return ", ".join(f"{n} {k}" for k, n in counts.items())
+
+
+def _clip(text: str, limit: int = MAX_MESSAGE) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _printable(text: str) -> str:
-    """Drop control characters so a log cannot move the cursor or recolour the terminal."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
+    """Replace control characters (ESC, CR, newlines ...) so a log cannot drive the terminal."""
+    return "".join(ch if ch.isprintable() else "?" for ch in str(text))

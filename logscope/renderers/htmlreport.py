@@ -91,7 +91,8 @@ def render(report: Report, *, timestamp: str | None = None) -> str:
     script = _asset("report.js")
     return _ENV.get_template("report.html.j2").render(
         report=report,
-        summaries=list(zip(summaries, views)),
+        # The table lists the worst runs first (stable: names stay sorted within a status).
+        summaries=sorted(zip(summaries, views), key=lambda sv: -STATUS_RANK[sv[0].status]),
         details=[v for v in views if v is not None],
         counts=status_counts(summaries),
         verdict=_verdict(summaries),

@@ -11,29 +11,59 @@ import math
 from typing import Any
 
 from ..model import Finding, ReadWarning, Report, Run, Scalar
+from .summary import Best, status_counts, summarize
 
 FORMAT_VERSION = 1
 
 
-def render(report: Report) -> str:
+def render(report: Report, *, timestamp: str | None = None) -> str:
     """The report as JSON text (UTF-8 safe, 2-space indent, trailing newline)."""
-    return json.dumps(to_dict(report), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return json.dumps(to_dict(report, timestamp=timestamp), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def to_dict(report: Report) -> dict[str, Any]:
-    """The JSON document as plain Python data."""
-    return {
+def to_dict(report: Report, *, timestamp: str | None = None) -> dict[str, Any]:
+    """The JSON document as plain Python data (``docs/report.schema.json`` describes it)."""
+    summaries = summarize(report)
+    doc: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "logscope_version": report.logscope_version,
-        "runs": [_run(run, report.findings_for(run.name)) for run in report.runs],
-        "warnings": [_warning(w) for w in report.warnings],
+    }
+    if timestamp is not None:
+        doc["generated_at"] = timestamp
+    doc["summary"] = {
+        "runs": len(report.runs),
+        "findings": len(report.findings),
+        "worst": report.worst,
+        "status_counts": status_counts(summaries),
+        "files_not_read": len(report.warnings),
+    }
+    doc["runs"] = [
+        _run(s.run, report.findings_for(s.run.name), s.status, s.best) for s in summaries
+    ]
+    doc["warnings"] = [_warning(w) for w in report.warnings]
+    return doc
+
+
+def _best(best: Best | None) -> dict[str, Any] | None:
+    if best is None:
+        return None
+    return {
+        "series": best.series,
+        "split": best.split,
+        "direction": best.direction,
+        "value": _scalar(best.value),
+        "step": best.step,
+        "last_step": best.last_step,
+        "steps_since_best": best.steps_since,
     }
 
 
-def _run(run: Run, findings: tuple[Finding, ...]) -> dict[str, Any]:
+def _run(run: Run, findings: tuple[Finding, ...], status: str = "ok", best: Best | None = None) -> dict[str, Any]:
     return {
         "run": run.name,
         "format": run.format,
+        "status": status,
+        "best": _best(best),
         "hparams": {k: _scalar(v) for k, v in sorted(run.hparams.items())},
         "series": [
             {

@@ -1,102 +1,200 @@
 """GitHub-flavoured Markdown for pull-request comments and CI job summaries.
 
-Always under :data:`MAX_CHARS` characters; when a sweep is too large the per-run
-details are cut with a note saying how many were left out.
+Runs come worst first, so when a sweep is too large for GitHub's comment limit
+it is the healthy runs that are cut, with a note saying how many. The output is
+always under :data:`MAX_CHARS` characters. Every string from a log is escaped so
+it cannot add HTML, links, images or @-mentions to the comment.
 """
 
 from __future__ import annotations
 
-from ..model import SEVERITY_RANK, Finding, Report, Run
+import html
+import re
 
+from ..model import Finding, Report
+from .summary import STATUS_RANK, RunSummary, format_number, format_scalar, status_counts, summarize
+
+#: GitHub rejects comments over 65,536 characters; keep a margin under it.
 MAX_CHARS = 65_000
-MAX_WARNINGS = 50
-_ICON = {"error": "🔴 error", "warning": "🟠 warning", "info": "🔵 info", None: "🟢 ok"}
+#: Files-not-read lines listed before "and N more".
+MAX_WARNINGS = 30
+#: Longest message kept in a table cell.
+CELL_MESSAGE = 140
+
+ICON = {"error": "🔴", "warning": "🟠", "info": "🔵", "ok": "🟢"}
+_HEADLINE_ICON = {"error": "❌", "warning": "⚠️", "info": "ℹ️", "ok": "✅"}
+# Markdown punctuation that could start emphasis, code, links, tables or HTML.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!])")
+# Things GitHub would turn into mentions, issue links or autolinks.
+_MENTION = re.compile(r"([@#])(?=\w)")
+_AUTOLINK = re.compile(r"(?i)(:)(?=//)|(www)(?=\.)")
+_ZWSP = "\u200b"
 
 
-def render(report: Report) -> str:
-    """The report as Markdown."""
-    head = [
-        "# logscope report",
-        "",
-        f"{len(report.runs)} run(s), {len(report.findings)} finding(s). "
-        f"Worst: **{report.worst or 'none'}**.",
-        "",
-        "| run | status | findings | worst finding |",
-        "|---|---|---|---|",
-    ]
-    for run in report.runs:
-        findings = report.findings_for(run.name)
-        head.append(
-            f"| {cell(run.name)} | {_ICON[_worst(findings)]} | {len(findings)} | "
-            f"{cell(findings[0].message) if findings else '—'} |"
-        )
-    head.append("")
-    blocks = [_run_block(run, report.findings_for(run.name)) for run in report.runs]
-    tail = _warnings_block(report)
-    out = "\n".join(head)
-    for i, block in enumerate(blocks):
-        note = f"\n_{len(blocks) - i} more run(s) left out to stay under GitHub's comment limit._\n"
-        if len(out) + len(block) + len(tail) + len(note) > MAX_CHARS:
-            out += note
+def render(report: Report, *, timestamp: str | None = None) -> str:
+    """The report as Markdown, at most :data:`MAX_CHARS` characters."""
+    summaries = sorted(summarize(report), key=lambda s: -STATUS_RANK[s.status])  # stable: names stay sorted
+    head = _head(report, summaries)
+    foot = _footer(report, timestamp)
+    files = _files_block(report)
+    budget = MAX_CHARS - len(foot) - len(files) - 400  # room for the truncation notes
+    out = head
+
+    table = ["| run | status | findings | best | worst finding |", "|---|---|---|---|---|"]
+    table_text = "\n".join(table) + "\n"
+    listed = 0
+    for s in summaries:
+        row = _row(s) + "\n"
+        if len(out) + len(table_text) + len(row) > budget // 2 and listed:
+            break
+        table_text += row
+        listed += 1
+    out += table_text
+    if listed < len(summaries):
+        left = summaries[listed:]
+        out += f"\n_{len(left)} more run(s) not listed ({_count_words(left)}); see report.html or report.json._\n"
+    out += "\n"
+
+    shown = 0
+    for s in summaries:
+        block = _details(s)
+        if len(out) + len(block) > budget:
             break
         out += block
-    if len(out) + len(tail) <= MAX_CHARS:
-        out += tail
-    return out.rstrip("\n") + "\n"
+        shown += 1
+    if shown < len(summaries):
+        out += f"_Details of {len(summaries) - shown} more run(s) left out to stay under GitHub's comment limit; see report.html._\n\n"
+    out += files + foot
+    return out
 
 
-def _worst(findings: tuple[Finding, ...]) -> str | None:
-    if not findings:
-        return None
-    return max((f.severity for f in findings), key=SEVERITY_RANK.__getitem__)
+def _head(report: Report, summaries: list[RunSummary]) -> str:
+    counts = status_counts(summaries)
+    status, headline = _headline(summaries, counts)
+    parts = [f"{ICON[k]} {n} {k}" for k, n in counts.items()]
+    if report.warnings:
+        parts.append(f"📄 {len(report.warnings)} file(s) not read")
+    return (f"## {_HEADLINE_ICON[status]} logscope: {headline}\n\n"
+            f"{len(summaries)} run(s), {len(report.findings)} finding(s): {' · '.join(parts) or 'nothing read'}\n\n")
 
 
-def _run_block(run: Run, findings: tuple[Finding, ...]) -> str:
-    lines = [
-        "<details>",
-        f"<summary><b>{inline(run.name)}</b> ({cell(run.format)}): {len(findings)} finding(s)</summary>",
-        "",
-    ]
-    for f in findings:
-        where = f"step {f.step}" if f.step is not None else "whole run"
-        lines.append(f"- **{f.severity}** `{f.kind}` on {', '.join(code(s) for s in f.series)} at {where}: {inline(f.message)}")
-        for fix in f.fixes:
-            lines.append(f"  - {inline(fix)}")
-    if not findings:
+def _headline(summaries: list[RunSummary], counts: dict[str, int]) -> tuple[str, str]:
+    total = len(summaries)
+    if counts.get("error"):
+        return "error", f"{counts['error'] + counts.get('warning', 0)} of {total} run(s) need attention"
+    if counts.get("warning"):
+        return "warning", f"{counts['warning']} of {total} run(s) with warnings"
+    if counts.get("info"):
+        return "info", f"no problems in {total} run(s), with notes"
+    return "ok", f"all {total} run(s) look healthy"
+
+
+def _row(s: RunSummary) -> str:
+    kinds = ", ".join(s.kinds) or "—"
+    best = "—"
+    if s.best is not None:
+        best = f"{format_number(s.best.value)} {code(s.best.series, table=True)} at {s.best.step:,}"
+    worst = text(_clip(s.worst.message, CELL_MESSAGE), table=True) if s.worst else "—"
+    return f"| {code(s.run.name, table=True)} | {ICON[s.status]} {s.status} | {text(kinds, table=True)} | {best} | {worst} |"
+
+
+def _details(s: RunSummary) -> str:
+    n = len(s.findings)
+    summary = (f"{ICON[s.status]} <code>{html.escape(_one_line(s.run.name))}</code> "
+               f"({html.escape(s.run.format)}): {n} finding{'s' if n != 1 else ''}")
+    lines = ["<details>", f"<summary>{summary}</summary>", ""]
+    for i, f in enumerate(s.findings, start=1):
+        lines.extend(_finding(i, f))
+    if not s.findings:
         lines.append("No problems found.")
     lines.append("")
-    lines.append(f"Series: {', '.join(code(s.name) for s in run.series) or 'none'}")
-    for w in run.warnings:
-        lines.append(f"- ⚠️ {code(w.file)}: {inline(w.message)}")
+    if s.best is not None:
+        lines.append(f"Best {code(s.best.series)}: {format_number(s.best.value)} at step {s.best.step:,} "
+                     f"({s.best.steps_since:,} steps before the end).")
+        lines.append("")
+    names = [code(x.name) for x in s.run.series]
+    shown = ", ".join(names[:40]) + (f" and {len(names) - 40} more" if len(names) > 40 else "")
+    lines.append(f"Series read ({len(names)}): {shown or 'none'}")
+    for w in s.run.warnings[:MAX_WARNINGS]:
+        lines.append(f"- ⚠️ {code(w.file)}: {text(w.message)}")
+    if len(s.run.warnings) > MAX_WARNINGS:
+        lines.append(f"- … and {len(s.run.warnings) - MAX_WARNINGS} more (see report.json)")
     lines += ["", "</details>", "", ""]
     return "\n".join(lines)
 
 
-def _warnings_block(report: Report) -> str:
+def _finding(number: int, f: Finding) -> list[str]:
+    where = ""
+    if f.step is not None:
+        where = f" at step {f.step:,}"
+        if f.end_step is not None and f.end_step != f.step:
+            where = f" at steps {f.step:,}–{f.end_step:,}"
+    on = f" on {', '.join(code(x) for x in f.series)}" if f.series else ""
+    lines = [f"{number}. {ICON[f.severity]} **{f.severity}** · **{text(f.kind)}**{on}{where}: {text(f.message)}"]
+    if f.evidence:
+        ev = ", ".join(f"{text(k)} = {text(format_scalar(v))}" for k, v in sorted(f.evidence.items()))
+        lines.append(f"   - evidence: {ev}")
+    if f.fixes:
+        lines.append("   - what to try: " + "; ".join(f"({i}) {text(fix)}" for i, fix in enumerate(f.fixes, start=1)))
+    return lines
+
+
+def _files_block(report: Report) -> str:
     if not report.warnings:
         return ""
-    lines = ["<details>", f"<summary>{len(report.warnings)} file(s) not read</summary>", ""]
-    lines += [f"- {code(w.file)}: {inline(w.message)}" for w in report.warnings[:MAX_WARNINGS]]
+    lines = ["<details>", f"<summary>📄 {len(report.warnings)} file(s) not read</summary>", ""]
+    lines += [f"- {code(w.file)}: {text(w.message)}" for w in report.warnings[:MAX_WARNINGS]]
     if len(report.warnings) > MAX_WARNINGS:
         lines.append(f"- … and {len(report.warnings) - MAX_WARNINGS} more (see report.json)")
-    lines += ["", "</details>", ""]
+    lines += ["", "</details>", "", ""]
     return "\n".join(lines)
 
 
-def inline(text: str) -> str:
-    """Escape text from a log so Markdown and GitHub's HTML subset show it literally."""
-    out = text.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    for ch in "`*_[]|#~":
-        out = out.replace(ch, "\\" + ch)
-    return " ".join(out.split())
+def _footer(report: Report, timestamp: str | None) -> str:
+    when = f" on {text(timestamp)}" if timestamp else ""
+    return f"<sub>logscope {text(report.logscope_version)}{when} · charts and evidence in report.html</sub>\n"
 
 
-def cell(text: str) -> str:
-    """Escape text for a table cell (pipes and newlines too)."""
-    return inline(text)
+def _count_words(summaries: list[RunSummary]) -> str:
+    counts = status_counts(summaries)
+    return ", ".join(f"{n} {k}" for k, n in counts.items())
 
 
-def code(text: str) -> str:
-    """Text from a log as inline code, safe against backticks and HTML."""
-    clean = " ".join(text.split()).replace("`", "'")
-    return f"<code>{clean.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;').replace('|', '&#124;')}</code>"
+def _clip(value: str, limit: int) -> str:
+    value = _one_line(value)
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def _one_line(value: str) -> str:
+    return " ".join(str(value).split())
+
+
+def text(value: str, *, table: bool = False) -> str:
+    """Text from a log, shown literally: no Markdown, HTML, links or @-mentions.
+
+    Markdown punctuation is backslash-escaped, ``<``, ``>`` and ``&`` become
+    entities, and a zero-width space after ``@``/``#`` and inside ``://`` and
+    ``www.`` stops GitHub's mention, issue and autolink rules. ``table`` is
+    accepted for symmetry with :func:`code`; ``|`` is always escaped.
+    """
+    out = html.escape(_one_line(value), quote=False)
+    out = _MD_SPECIAL.sub(r"\\\1", out)
+    out = _MENTION.sub(lambda m: m.group(1) + _ZWSP, out)
+    out = _AUTOLINK.sub(lambda m: (m.group(1) or m.group(2)) + _ZWSP, out)
+    return out
+
+
+def code(value: str, *, table: bool = False) -> str:
+    """Text from a log as an inline code span (nothing inside is interpreted).
+
+    The fence is longer than any run of backticks in the text; in a table cell
+    ``|`` is escaped, which GitHub applies before reading the code span.
+    """
+    body = _one_line(value) or " "
+    longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
+    fence = "`" * (longest + 1)
+    if body.startswith("`") or body.endswith("`"):
+        body = f" {body} "
+    if table:
+        body = body.replace("|", "\\|")
+    return f"{fence}{body}{fence}"

@@ -33,7 +33,7 @@ LEFT, RIGHT, TOP, BOTTOM = 58, 14, 26, 40
 #: Pixel columns a line is reduced to; twice the plot width keeps it sharp on HiDPI.
 COLUMNS = 300
 #: Below this many finite points the raw line is drawn with dots and not smoothed.
-SMOOTH_MIN_POINTS = 20
+SMOOTH_MIN_POINTS = 50
 #: The smoothing weight, as TensorBoard's default.
 SMOOTHING = 0.6
 #: A positive series whose max/min ratio reaches this is drawn on a log scale.
@@ -293,10 +293,12 @@ def _axes(scale: _Scale, ylabel: str) -> str:
              f'height="{HEIGHT - TOP - BOTTOM}"/>']
     grid = []
     labels = []
-    for t in scale.y_ticks():
+    y_ticks = scale.y_ticks()
+    y_labels = [_log_label(t) for t in y_ticks] if scale.log_y else _tick_labels(y_ticks)
+    for t, label in zip(y_ticks, y_labels):
         y = _fmt(float(scale.sy(t)))
         grid.append(f"M{LEFT} {y}H{WIDTH - RIGHT}")
-        labels.append(f'<text class="yt" x="{LEFT - 6}" y="{y}">{escape(_tick_label(t, scale.log_y))}</text>')
+        labels.append(f'<text class="yt" x="{LEFT - 6}" y="{y}">{escape(label)}</text>')
     for t in scale.x_ticks():
         x = _fmt(float(scale.sx(t)))
         grid.append(f"M{x} {TOP}V{HEIGHT - BOTTOM}")
@@ -310,12 +312,39 @@ def _axes(scale: _Scale, ylabel: str) -> str:
     return "".join(parts)
 
 
-def _tick_label(v: float, log_y: bool) -> str:
-    if log_y:
-        exp = math.log10(v)
-        if abs(exp - round(exp)) < 1e-9 and not -3 <= round(exp) <= 3:
-            return f"1e{round(exp)}"
+def _tick_labels(ticks: Sequence[float]) -> list[str]:
+    """Labels for one axis in a single style: the fewest decimals that tell every tick apart."""
+    if not ticks:
+        return []
+    big = max(abs(t) for t in ticks)
+    nonzero = [abs(t) for t in ticks if t != 0]
+    small = min(nonzero) if nonzero else 1.0
+    scientific = big >= 1e6 or small < 1e-3
+    for precision in range(0, 7):
+        if scientific:
+            labels = [_sci(t, precision) for t in ticks]
+        else:
+            labels = [f"{t:.{precision}f}" for t in ticks]
+        close = all(abs(float(lab) - t) <= 1e-9 + abs(t) * 1e-6 for lab, t in zip(labels, ticks))
+        if close and len(set(labels)) == len(labels):
+            return labels
+    return [format_number(t) for t in ticks]
+
+
+def _log_label(v: float) -> str:
+    """A log-axis tick: ``1e-5`` for far powers of ten, else the plain number."""
+    exp = math.log10(v)
+    if abs(exp - round(exp)) < 1e-9 and not -3 <= round(exp) <= 3:
+        return f"1e{round(exp)}"
     return format_number(round(v, 12))
+
+
+def _sci(value: float, precision: int) -> str:
+    """``1.5e-4`` style: no ``+`` and no leading zeros in the exponent."""
+    if value == 0:
+        return "0"
+    mantissa, exp = f"{value:.{precision}e}".split("e")
+    return f"{mantissa}e{int(exp)}"
 
 
 def _step_label(v: float) -> str:
@@ -380,7 +409,7 @@ def _badges(scale: _Scale, markers: Sequence[Marker]) -> str:
 
 
 def _dots(scale: _Scale, x: np.ndarray, y: np.ndarray, cls: str) -> str:
-    if not x.size or x.size > 60:
+    if not x.size or x.size >= SMOOTH_MIN_POINTS:
         return ""
     px, py = np.round(np.asarray(scale.sx(x)), 1), np.round(np.asarray(scale.sy(y)), 1)
     d = "".join(f"M{_fmt(a)} {_fmt(b)}h0" for a, b in zip(px.tolist(), py.tolist()))
