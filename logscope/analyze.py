@@ -9,8 +9,9 @@ from typing import Any
 from . import __version__
 from .detectors import run_detectors, validate_config
 from .errors import NoRunsFound
-from .model import SEVERITY_RANK, Finding, Report, Run
+from .model import SEVERITY_RANK, Finding, ReadWarning, Report, Run
 from .readers import read_path
+from .roles import RoleOverrides
 
 
 def analyze_runs(
@@ -37,15 +38,24 @@ def analyze(
     format: str | None = None,
     config: Mapping[str, Mapping[str, Any]] | None = None,
     only: Sequence[str] | None = None,
+    roles: RoleOverrides | None = None,
 ) -> Report:
-    """Read every run under ``paths`` and judge it. Raises NoRunsFound if nothing is readable."""
+    """Read every run under ``paths`` and judge it. Raises NoRunsFound if nothing is readable.
+
+    ``roles`` are the user's corrections to the inferred series roles (``--pair``,
+    ``--higher-is-better``, ``--lower-is-better`` or the config file); one that
+    matches no series is reported as a warning.
+    """
     if isinstance(paths, (str, Path)):
         paths = [paths]
     validate_config(config or {}, only)
     missing = [str(p) for p in paths if not Path(p).exists()]
     if missing:
         raise NoRunsFound(f"no such file or directory: {', '.join(missing)}")
-    runs, warnings = read_path([Path(p) for p in paths], format=format)
+    runs, warnings = read_path([Path(p) for p in paths], format=format, roles=roles)
+    if roles and runs:
+        warnings.extend(ReadWarning("(roles)", "override-unused", f"{item} matches no series of any run")
+                        for item in roles.unused(runs))
     if not runs:
         listed = "; ".join(f"{w.file}: {w.message}" for w in warnings[:5])
         raise NoRunsFound(

@@ -16,10 +16,12 @@ import click
 
 from . import __version__
 from .analyze import analyze as run_analysis
+from .config import resolve as resolve_settings
 from .errors import LogscopeError
 from .model import SEVERITIES, SEVERITY_RANK, Report
 from .readers import READERS
 from .renderers import FILENAMES, RENDERERS, console
+from .roles import RoleOverrides
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -38,12 +40,22 @@ def cli() -> None:
               help="Comma-separated report formats: html, md, json.")
 @click.option("--input-format", "input_format", type=click.Choice(sorted(READERS)), default=None,
               help="Read every file as this log format instead of detecting it.")
+@click.option("--pair", "pairs", multiple=True, metavar="TRAIN=VAL",
+              help="These two series are training/validation twins (repeatable).")
+@click.option("--higher-is-better", "higher_is_better", multiple=True, metavar="NAME",
+              help="Series NAME (or a pattern like '*iou*') improves upward (repeatable).")
+@click.option("--lower-is-better", "lower_is_better", multiple=True, metavar="NAME",
+              help="Series NAME (or a pattern) improves downward (repeatable).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Configuration file (default: logscope.toml in PATH or here, or [tool.logscope] in pyproject.toml).")
 @click.option("--fail-on", type=click.Choice(["never", *SEVERITIES]), default="never", show_default=True,
               help="Exit with code 1 if any finding is at least this severe.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the summary.")
 @click.option("--timestamp", is_flag=True,
               help="Print the current UTC time in the reports (off by default so reports are byte-identical).")
 def analyze(paths: tuple[Path, ...], output: Path, formats: str, input_format: str | None,
+            pairs: tuple[str, ...], higher_is_better: tuple[str, ...], lower_is_better: tuple[str, ...],
+            config_file: Path | None,
             fail_on: str, quiet: bool, timestamp: bool) -> None:
     """Analyse the training logs under PATHS and write reports into -o DIR.
 
@@ -56,7 +68,9 @@ def analyze(paths: tuple[Path, ...], output: Path, formats: str, input_format: s
     if unknown or not wanted:
         raise click.UsageError(f"unknown report format {', '.join(unknown) or '(none)'}; choose from: html, md, json")
     try:
-        report = run_analysis(list(paths), format=input_format)
+        settings = resolve_settings(config_file, list(paths))
+        roles = settings.roles.merged(RoleOverrides.parse(pairs, higher_is_better, lower_is_better))
+        report = run_analysis(list(paths), format=input_format, config=settings.detectors or None, roles=roles)
     except LogscopeError as exc:
         click.echo(f"logscope: {exc}", err=True)
         sys.exit(EXIT_USAGE)

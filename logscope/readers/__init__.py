@@ -57,6 +57,8 @@ NOT_LOG_SUFFIXES = frozenset({
     ".mp4", ".avi", ".mov", ".wav", ".mp3", ".profile-empty",
 })
 NOT_LOG_NAMES = frozenset({"readme", "license", "licence", "copying", "notice", "makefile", ".gitattributes"})
+#: The configuration file's name; at the analysed root it is not a log.
+CONFIG_NAME = "logscope.toml"
 #: Names listed in one compact warning before only a count is given.
 MAX_NAMES = 12
 
@@ -80,6 +82,8 @@ def discover(root: Path, *, format: str | None = None) -> tuple[list[RunSource],
     not_logs: dict[Path, list[Path]] = defaultdict(list)
     warnings: list[ReadWarning] = []
     for path in _walk(root):
+        if path.name == CONFIG_NAME and path.parent == base:
+            continue  # the configuration file (logscope.config reads it), not a log
         head, problem = _head(path)
         rel = relative_name(path, base)
         if problem is not None:
