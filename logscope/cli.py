@@ -1,6 +1,7 @@
 """The command line: thin glue over :func:`logscope.analyze` and the renderers.
 
-Exit codes: 0 done; 1 a finding at or above ``--fail-on``; 2 usage error or
+Exit codes: 0 done; 1 a finding at or above ``--fail-on`` (for ``compare``: a
+regression of the kind ``--fail-on`` names); 2 usage error or
 nothing readable under PATH.
 """
 
@@ -16,11 +17,13 @@ import click
 
 from . import __version__
 from .analyze import analyze as run_analysis
+from .compare import Comparison, FindingChange, MetricComparison
+from .compare import compare as run_compare
 from .config import resolve as resolve_settings
 from .errors import LogscopeError
 from .model import SEVERITIES, SEVERITY_RANK, Report
 from .readers import READERS
-from .renderers import FILENAMES, RENDERERS, console
+from .renderers import FILENAMES, RENDERERS, compare_console, compare_html, compare_json, compare_markdown, console
 from .roles import RoleOverrides
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -93,6 +96,101 @@ def exit_code(report: Report, fail_on: str) -> int:
     if fail_on == "never" or report.worst is None:
         return EXIT_OK
     return EXIT_FINDINGS if SEVERITY_RANK[report.worst] >= SEVERITY_RANK[fail_on] else EXIT_OK
+
+
+#: Comparison file formats by name: (file name, renderer).
+COMPARE_FILES = {
+    "html": ("compare.html", compare_html.render),
+    "md": ("compare.md", compare_markdown.render),
+    "json": ("compare.json", compare_json.render),
+}
+
+
+@cli.command("compare")
+@click.argument("baseline", type=click.Path(path_type=Path))
+@click.argument("candidate", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=Path("logscope-compare"),
+              show_default=True, help="Directory to write compare.html, compare.md and compare.json into.")
+@click.option("--format", "formats", default="html,md,json", show_default=True,
+              help="Comma-separated output formats: html, md, json.")
+@click.option("--input-format", "input_format", type=click.Choice(sorted(READERS)), default=None,
+              help="Read every file as this log format instead of detecting it.")
+@click.option("--match", "matches", multiple=True, metavar="BASELINE=CANDIDATE",
+              help="Compare baseline series BASELINE with candidate series CANDIDATE (repeatable).")
+@click.option("--pool", is_flag=True, help="Treat all runs of each side as seeds of one configuration.")
+@click.option("--pair", "twin_pairs", multiple=True, metavar="TRAIN=VAL",
+              help="These two series are training/validation twins, on both sides (repeatable).")
+@click.option("--higher-is-better", "higher_is_better", multiple=True, metavar="NAME",
+              help="Series NAME (or a pattern like '*iou*') improves upward, on both sides (repeatable).")
+@click.option("--lower-is-better", "lower_is_better", multiple=True, metavar="NAME",
+              help="Series NAME (or a pattern) improves downward, on both sides (repeatable).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Configuration file for both sides (default: logscope.toml in BASELINE, CANDIDATE or here).")
+@click.option("--alpha", type=float, default=0.05, show_default=True,
+              help="Significance level of the seed tests.")
+@click.option("--min-severity", type=click.Choice(SEVERITIES), default="warning", show_default=True,
+              help="Findings below this severity are not compared.")
+@click.option("--baseline-label", default="baseline", show_default=True, help="Name of the baseline in the reports.")
+@click.option("--candidate-label", default="candidate", show_default=True, help="Name of the candidate in the reports.")
+@click.option("--fail-on", type=click.Choice(["never", "regression", "metric", "finding"]), default="never",
+              show_default=True, help="Exit with code 1 on any regression, only a worse metric, or only a new finding.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not print the summary.")
+@click.option("--timestamp", is_flag=True, help="Print the current UTC time in the reports.")
+def compare_command(baseline: Path, candidate: Path, output: Path, formats: str, input_format: str | None,
+                    matches: tuple[str, ...], pool: bool, twin_pairs: tuple[str, ...],
+                    higher_is_better: tuple[str, ...], lower_is_better: tuple[str, ...], config_file: Path | None,
+                    alpha: float, min_severity: str, baseline_label: str,
+                    candidate_label: str, fail_on: str, quiet: bool, timestamp: bool) -> None:
+    """Compare the CANDIDATE training against the BASELINE one and write the verdict into -o DIR.
+
+    Each side is a run, a log directory, or several runs of different seeds.
+    See docs/compare.md.
+
+    \b
+    Example:
+        logscope compare main-logs/ pr-logs/ -o compare --baseline-label main --fail-on regression
+    """
+    wanted = [f.strip() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in COMPARE_FILES]
+    if unknown or not wanted:
+        raise click.UsageError(f"unknown report format {', '.join(unknown) or '(none)'}; choose from: html, md, json")
+    pairs = {}
+    for item in matches:
+        b_name, sep, c_name = item.partition("=")
+        if not sep or not b_name.strip() or not c_name.strip():
+            raise click.UsageError(f"--match {item!r}: expected BASELINE_SERIES=CANDIDATE_SERIES")
+        pairs[b_name.strip()] = c_name.strip()
+    try:
+        settings = resolve_settings(config_file, [baseline, candidate])
+        roles = settings.roles.merged(RoleOverrides.parse(twin_pairs, higher_is_better, lower_is_better))
+        result = run_compare(baseline, candidate, format=input_format, config=settings.detectors or None,
+                             roles=roles, match=pairs, pool=pool, alpha=alpha, min_severity=min_severity,
+                             baseline_label=baseline_label, candidate_label=candidate_label)
+    except LogscopeError as exc:
+        click.echo(f"logscope: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        stamp = _utc_now() if timestamp else None
+        for name in wanted:
+            filename, render = COMPARE_FILES[name]
+            write_atomic(output / filename, render(result, timestamp=stamp))
+    except OSError as exc:
+        click.echo(f"logscope: cannot write the comparison to {output}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    if not quiet:
+        click.echo(compare_console.render(result, colour=console.use_colour(sys.stdout)), nl=False, color=True)
+        click.echo(f"Wrote {', '.join(str(output / COMPARE_FILES[n][0]) for n in wanted)}")
+    sys.exit(compare_exit_code(result, fail_on))
+
+
+def compare_exit_code(result: Comparison, fail_on: str) -> int:
+    """1 if ``fail_on`` is met: any regression, a worse gating metric, or a new/earlier/more severe finding."""
+    if fail_on == "never":
+        return EXIT_OK
+    kinds = {"regression": (MetricComparison, FindingChange), "metric": (MetricComparison,),
+             "finding": (FindingChange,)}[fail_on]
+    return EXIT_FINDINGS if any(isinstance(r, kinds) for r in result.regressions) else EXIT_OK
 
 
 def _utc_now() -> str:

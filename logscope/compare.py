@@ -24,6 +24,7 @@ from .analyze import analyze
 from .compare_stats import Curve, NoiseTest, SideMetric, curve_of, difference_test, reach_step, side_metric
 from .errors import ConfigError, LogscopeError, NoRunsFound
 from .model import SEVERITY_RANK, Finding, Report, Run, Scalar, Series, SeverityName
+from .roles import RoleOverrides
 
 MatchedBy = Literal["name", "role", "user"]
 GroupMatch = Literal["name", "only", "pool"]
@@ -132,6 +133,16 @@ class GroupComparison:
     findings: tuple[FindingChange, ...]
     baseline_only_series: tuple[str, ...] = ()
     candidate_only_series: tuple[str, ...] = ()
+    baseline_last_step: int | None = None
+    candidate_last_step: int | None = None
+
+    @property
+    def step_ratio(self) -> float | None:
+        """The longer side's last step over the shorter's; large when one side logs epochs and the other steps."""
+        ends = (self.baseline_last_step, self.candidate_last_step)
+        if None in ends or min(ends) <= 0:  # type: ignore[type-var]
+            return None
+        return max(ends) / min(ends)  # type: ignore[type-var, operator]
 
     @property
     def regressions(self) -> tuple[MetricComparison | FindingChange, ...]:
@@ -193,16 +204,18 @@ def compare(
     format: str | None = None,
     config: Mapping[str, Mapping[str, Any]] | None = None,
     only: Sequence[str] | None = None,
+    roles: RoleOverrides | None = None,
     **options: Any,
 ) -> Comparison:
-    """Read and analyse both sides, then compare them (see :func:`compare_reports` for options).
+    """Read and analyse both sides alike, then compare them (see :func:`compare_reports` for options).
 
+    ``format``, ``config``, ``only`` and ``roles`` are :func:`~logscope.analyze`'s.
     Raises NoRunsFound naming the side when a side has nothing readable.
     """
     reports = []
     for side, paths in (("baseline", baseline), ("candidate", candidate)):
         try:
-            reports.append(analyze(paths, format=format, config=config, only=only))
+            reports.append(analyze(paths, format=format, config=config, only=only, roles=roles))
         except NoRunsFound as exc:
             raise NoRunsFound(f"{side}: {exc}") from None
     return compare_reports(reports[0], reports[1], **options)
@@ -308,33 +321,52 @@ def match_groups(
 
 
 def match_series(
-    baseline: Sequence[Series], candidate: Sequence[Series], match: Mapping[str, str] | None = None
+    baseline: Sequence[Series],
+    candidate: Sequence[Series],
+    match: Mapping[str, str] | None = None,
+    *,
+    twins: tuple[Sequence[tuple[str, str]], Sequence[tuple[str, str]]] = ((), ()),
 ) -> tuple[list[tuple[str, str, MatchedBy]], list[str], list[str]]:
-    """Pair series names across the sides: ``match`` first, then equal names, then equal roles.
+    """Pair series names across the sides: ``match`` first, then equal names, then roles.
 
-    A role (split and metric family, other than ``other``) pairs two series only
-    when it is held by exactly one unpaired series on each side. Returns the
-    pairs (baseline name, candidate name, how) and the names left on each side.
+    A role (split and metric family, other than ``other``) pairs two series when
+    it is held by exactly one unpaired series on each side. Then the training
+    twins (``twins``: each side's (train, val) pairs) of paired validation series
+    pair up, and roles are tried once more. Returns the pairs (baseline name,
+    candidate name, how) and the names left on each side.
     """
     b_names = {s.name: s for s in baseline}
     c_names = {s.name: s for s in candidate}
     pairs: list[tuple[str, str, MatchedBy]] = []
+
+    def take(b: str, c: str, how: MatchedBy) -> None:
+        pairs.append((b, c, how))
+        del b_names[b], c_names[c]
+
     for b, c in (match or {}).items():
         if b in b_names and c in c_names:
-            pairs.append((b, c, "user"))
-            del b_names[b], c_names[c]
+            take(b, c, "user")
     for name in sorted(set(b_names) & set(c_names)):
-        pairs.append((name, name, "name"))
-        del b_names[name], c_names[name]
+        take(name, name, "name")
+    _match_roles(b_names, c_names, take)
+    b_train = {val: train for train, val in twins[0]}
+    c_train = {val: train for train, val in twins[1]}
+    for b, c, _ in list(pairs):
+        bt, ct = b_train.get(b), c_train.get(c)
+        if bt in b_names and ct in c_names:
+            take(bt, ct, "role")  # type: ignore[arg-type]
+    _match_roles(b_names, c_names, take)
+    pairs.sort(key=lambda p: (p[0], p[1]))
+    return pairs, sorted(b_names), sorted(c_names)
+
+
+def _match_roles(b_names: Mapping[str, Series], c_names: Mapping[str, Series], take: Any) -> None:
+    """Pair the series whose role is held by exactly one unpaired series on each side."""
     b_roles = _by_role(b_names.values())
     c_roles = _by_role(c_names.values())
     for role in sorted(set(b_roles) & set(c_roles)):
         if len(b_roles[role]) == 1 and len(c_roles[role]) == 1:
-            b, c = b_roles[role][0], c_roles[role][0]
-            pairs.append((b, c, "role"))
-            del b_names[b], c_names[c]
-    pairs.sort(key=lambda p: (p[0], p[1]))
-    return pairs, sorted(b_names), sorted(c_names)
+            take(b_roles[role][0], c_roles[role][0], "role")
 
 
 def _groups(runs: Sequence[Run]) -> dict[str, tuple[Run, ...]]:
@@ -361,6 +393,11 @@ def _union_series(runs: Sequence[Run]) -> list[Series]:
     return [seen[k] for k in sorted(seen)]
 
 
+def _union_pairs(runs: Sequence[Run]) -> list[tuple[str, str]]:
+    """The (train, val) twins of the runs, each once, in first-seen order."""
+    return list(dict.fromkeys(p for run in runs for p in run.pairs))
+
+
 def _check_match(match: Mapping[str, str], baseline: Sequence[Run], candidate: Sequence[Run]) -> None:
     b_all = {s.name for r in baseline for s in r.series}
     c_all = {s.name for r in candidate for s in r.series}
@@ -380,7 +417,8 @@ def _compare_group(
     match: Mapping[str, str],
     settings: Mapping[str, Any],
 ) -> GroupComparison:
-    pairs, b_left, c_left = match_series(_union_series(b_runs), _union_series(c_runs), match)
+    twins = (_union_pairs(b_runs), _union_pairs(c_runs))
+    pairs, b_left, c_left = match_series(_union_series(b_runs), _union_series(c_runs), match, twins=twins)
     b_rep = {s.name: s for s in _union_series(b_runs)}
     compared = [(b, c, by) for b, c, by in pairs if by == "user" or b_rep[b].metric not in NOT_COMPARED]
     has_eval = any(b_rep[b].split in ("val", "test") for b, _, _ in compared)
@@ -402,7 +440,14 @@ def _compare_group(
         candidate_only_series=tuple(
             n for n in c_left if {s.name: s for s in _union_series(c_runs)}[n].metric not in NOT_COMPARED
         ),
+        baseline_last_step=_last_step(b_runs),
+        candidate_last_step=_last_step(c_runs),
     )
+
+
+def _last_step(runs: Sequence[Run]) -> int | None:
+    ends = [int(s.steps[-1]) for r in runs for s in r.series if len(s)]
+    return max(ends) if ends else None
 
 
 def _compare_metric(

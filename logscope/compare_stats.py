@@ -141,13 +141,20 @@ def noise_sigma(values: np.ndarray) -> float | None:
     The scaled median absolute deviation of second differences, over sqrt(6):
     second differences cancel a locally linear trend, and for white noise of
     standard deviation s they have variance 6 s^2; the median ignores spikes.
+    When most second differences are exactly zero (coarse values) their root
+    mean square is used instead.
     """
     y = np.asarray(values, dtype=np.float64)
     y = y[np.isfinite(y)]
     if y.size < MIN_NOISE_POINTS:
         return None
     d2 = np.diff(y, 2)
-    return float(stats.median_abs_deviation(d2, scale="normal") / np.sqrt(6.0))
+    robust = float(stats.median_abs_deviation(d2, scale="normal"))
+    if robust == 0.0:
+        # Coarse values (an accuracy over a few hundred samples) leave most second
+        # differences exactly zero; the root mean square still sees the steps.
+        robust = float(np.sqrt(np.mean(d2**2)))
+    return robust / float(np.sqrt(6.0))
 
 
 def reach_step(series: Series, target: float, direction: str, half_life: float) -> int | None:
@@ -221,13 +228,16 @@ def local_noise(values: np.ndarray, index: int) -> float | None:
     The noise that blurs a best value is the noise near it, taken from the
     :data:`NOISE_WINDOW` (or an eighth of all, if more) points up to the best
     and those from it on; the quieter side is used because the other may hold a
-    blow-up or a steep start that is signal, not noise.
+    blow-up or a steep start that is signal, not noise. A side with no noise
+    at all (exactly flat) is not evidence of a zero band; when both are, the
+    whole series is used.
     """
     width = max(NOISE_WINDOW, values.size // 8)
     sides = [noise_sigma(values[max(0, index - width) : index + 1]), noise_sigma(values[index : index + width + 1])]
-    known = [s for s in sides if s is not None]
+    known = [s for s in sides if s is not None and s > 0]
     if known:
         return min(known)
+    # Flat on both sides (a converged accuracy): the whole series is the only evidence of noise.
     return noise_sigma(values)
 
 

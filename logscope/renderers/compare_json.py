@@ -19,14 +19,14 @@ FORMAT_VERSION = 1
 KIND = "logscope-compare"
 
 
-def render(comparison: Comparison) -> str:
+def render(comparison: Comparison, *, timestamp: str | None = None) -> str:
     """The comparison as JSON text (UTF-8 safe, 2-space indent, trailing newline)."""
-    return json.dumps(to_dict(comparison), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return json.dumps(to_dict(comparison, timestamp=timestamp), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def to_dict(comparison: Comparison) -> dict[str, Any]:
-    """The JSON document as plain Python data."""
-    return {
+def to_dict(comparison: Comparison, *, timestamp: str | None = None) -> dict[str, Any]:
+    """The JSON document as plain Python data; ``generated_at`` only when ``timestamp`` is given."""
+    doc: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "kind": KIND,
         "logscope_version": comparison.logscope_version,
@@ -42,6 +42,9 @@ def to_dict(comparison: Comparison) -> dict[str, Any]:
         "baseline": jsonreport.to_dict(comparison.baseline),
         "candidate": jsonreport.to_dict(comparison.candidate),
     }
+    if timestamp is not None:
+        doc["generated_at"] = timestamp
+    return doc
 
 
 def _group(g: GroupComparison) -> dict[str, Any]:
@@ -56,6 +59,8 @@ def _group(g: GroupComparison) -> dict[str, Any]:
         "findings": [_change(f) for f in g.findings],
         "baseline_only_series": list(g.baseline_only_series),
         "candidate_only_series": list(g.candidate_only_series),
+        "baseline_last_step": g.baseline_last_step,
+        "candidate_last_step": g.candidate_last_step,
     }
 
 
