@@ -89,7 +89,8 @@ def discover(root: Path, *, format: str | None = None) -> tuple[list[RunSource],
         if problem is not None:
             warnings.append(ReadWarning(rel, "unreadable", problem))
             continue
-        reader = _claimant(readers, path, head, forced=format is not None)
+        # Companions first: a one-line config.json would otherwise look like a JSON-lines log.
+        reader = None if companions.is_companion(path) else _claimant(readers, path, head, forced=format is not None)
         if reader is not None:
             claimed[reader.NAME].append(path)
         elif companions.is_companion(path):

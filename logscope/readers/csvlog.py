@@ -9,6 +9,7 @@ The delimiter (``,``, tab, ``;`` or ``|``) is sniffed from the header.
 
 from __future__ import annotations
 
+import csv
 from collections import defaultdict
 from pathlib import Path
 
@@ -16,8 +17,8 @@ import numpy as np
 
 from ..model import ReadWarning, Run
 from .base import RunSource, Sheet, build_run, file_runs, relative_name, split_sessions
-from .tabular import WideSpec, header_of, read_wide
-from .text import Table, head_text, line_list, load_text, looks_text, parse_table, to_float
+from .tabular import WideSpec, read_wide
+from .text import Table, head_text, line_list, load_text, looks_text, parse_table, sniff_delimiter, to_float
 
 NAME = "csv"
 STEP_COLUMNS = ("step", "global_step", "iteration", "iter", "it", "epoch", "batch", "update", "num_updates", "x")
@@ -34,10 +35,13 @@ def claims(path: Path, head: bytes) -> bool:
     lines = [line for line in head_text(head).splitlines() if line.strip()]
     if len(lines) < 2:
         return False
-    cols = header_of(lines[0])
+    delimiter = sniff_delimiter(lines[0])
+    if delimiter is None:
+        return False
+    cols = next(csv.reader([lines[0]], delimiter=delimiter))
     if len(cols) < 2 or sum(to_float(c) is not None for c in cols) > len(cols) // 2:
         return False
-    second = header_of(lines[1])
+    second = next(csv.reader([lines[1]], delimiter=delimiter))
     return len(second) == len(cols) and any(to_float(c) is not None for c in second)
 
 

@@ -96,6 +96,8 @@ def table_sheet(table: Table, rel: str, spec: WideSpec) -> tuple[Sheet, str]:
         low = lowered[i]
         if (i == x_index and not x_series) or i == wall_index or low in spec.skip:
             continue
+        if i == 0 and low in INDEX_NAMES:
+            continue  # pandas' row index is not a series
         if spec.skip_if is not None and spec.skip_if(header):
             continue
         name = spec.rename(header) if spec.rename else header

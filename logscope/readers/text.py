@@ -55,13 +55,15 @@ def logical_suffix(path: Path) -> str:
 
 
 def sniff_head(head: bytes) -> bytes:
-    """The first bytes of the content: ``head`` itself, or its gzip-decompressed start."""
-    if not head.startswith(GZIP_MAGIC):
-        return head
-    try:
-        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, len(head) * 8)
-    except zlib.error:
-        return b""
+    """The first bytes of the content as UTF-8-ish bytes: gunzipped and UTF-16 re-encoded if needed."""
+    if head.startswith(GZIP_MAGIC):
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, len(head) * 8)
+        except zlib.error:
+            return b""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head[: len(head) // 2 * 2].decode("utf-16", "replace").encode("utf-8")
+    return head
 
 
 def head_text(head: bytes) -> str:
@@ -97,14 +99,14 @@ def load_bytes(path: Path, rel: str) -> tuple[bytes, list[ReadWarning]]:
 def load_text(path: Path, rel: str) -> Text:
     """Decode a text log leniently: UTF-8 (BOM or not), UTF-16 with a BOM, else UTF-8 with replacement."""
     data, warnings = load_bytes(path, rel)
-    stripped = data.rstrip(b"\x00")
-    if len(stripped) < len(data):
-        warnings.append(ReadWarning(
-            rel, "truncated", f"file ends in {len(data) - len(stripped)} NUL bytes (a crash while writing); ignored"))
-        data = stripped
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = data.decode("utf-16", "replace")
     else:
+        stripped = data.rstrip(b"\x00")
+        if len(stripped) < len(data):
+            warnings.append(ReadWarning(
+                rel, "truncated", f"file ends in {len(data) - len(stripped)} NUL bytes (a crash while writing); ignored"))
+            data = stripped
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
         try:
