@@ -12,13 +12,20 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..model import Finding, Run, Scalar
-from . import nan
+from . import divergence, nan, noisy, overfitting, plateau, spike, suspicious, underfitting
 
 Detector = Callable[..., list[Finding]]
 
 #: Registered detectors, in the order they run.
 DETECTORS: dict[str, Detector] = {
     "nan": nan.detect,
+    "divergence": divergence.detect,
+    "spike": spike.detect,
+    "plateau": plateau.detect,
+    "overfitting": overfitting.detect,
+    "underfitting": underfitting.detect,
+    "noisy": noisy.detect,
+    "suspicious": suspicious.detect,
 }
 
 

@@ -1,0 +1,197 @@
+"""Series preparation the detectors share: finite points, orientation, blocks.
+
+Every detector looks at a series the same way: finite points only (non-finite
+ones are the ``nan`` detector's business), oriented so that *up is bad* (log of
+a positive loss, minus a higher-is-better metric), and aggregated into at most
+``max_blocks`` block medians so that trend tests stay cheap on a million points
+and the strong short-range autocorrelation of logged curves is averaged out.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..model import Finding, Run, Series
+from ._stats import robust_sigma
+
+#: Default number of blocks a long series is aggregated into.
+MAX_BLOCKS = 400
+
+#: Metric families that are judged (everything else is bookkeeping or a hyperparameter).
+NOT_JUDGED = frozenset({"other", "lr", "grad_norm"})
+
+#: Metric families whose values are fractions in [0, 1] (or percentages in [0, 100]).
+FRACTIONS = frozenset({"accuracy", "precision", "recall", "f1", "auc", "iou", "map", "error_rate"})
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """A series ready for the statistics: finite points and block medians.
+
+    ``steps``/``values`` are the finite points; ``y`` is their oriented
+    transform (up is bad); ``bx``/``by`` are block-median steps and oriented
+    values; ``bstart`` the index of each block's first point; ``sigma`` the
+    robust noise of ``by``; ``log`` whether ``y`` is log(values); ``sign`` is
+    +1 for lower-is-better and -1 for higher-is-better.
+    """
+
+    series: Series
+    steps: np.ndarray
+    values: np.ndarray
+    y: np.ndarray
+    bx: np.ndarray
+    by: np.ndarray
+    bstart: np.ndarray
+    sigma: float
+    log: bool
+    sign: int
+
+    @property
+    def n(self) -> int:
+        """Number of finite points."""
+        return int(self.steps.size)
+
+    @property
+    def nb(self) -> int:
+        """Number of blocks."""
+        return int(self.bx.size)
+
+    def raw(self, oriented: float) -> float:
+        """The series value for an oriented value (undo log and sign)."""
+        v = float(oriented) * self.sign
+        return float(np.exp(v)) if self.log else v
+
+    def block_step(self, i: int) -> int:
+        """The logged step at which block ``i`` starts (an index into ``bx``)."""
+        return int(self.steps[int(self.bstart[min(max(i, 0), self.nb - 1)])])
+
+    def block_end_step(self, i: int) -> int:
+        """The last logged step of block ``i``."""
+        i = min(max(i, 0), self.nb - 1)
+        end = int(self.bstart[i + 1]) - 1 if i + 1 < self.nb else self.n - 1
+        return int(self.steps[end])
+
+
+_CACHE: "weakref.WeakKeyDictionary[Series, dict[int, Prepared]]" = weakref.WeakKeyDictionary()
+
+
+def judged(run: Run) -> list[Series]:
+    """The run's loss and metric series (not lr, grad norm or bookkeeping)."""
+    return [s for s in run.series if s.metric not in NOT_JUDGED]
+
+
+def prepare(series: Series, *, max_blocks: int = MAX_BLOCKS) -> Prepared:
+    """Finite points, oriented values and block medians of ``series`` (cached per series)."""
+    per = _CACHE.setdefault(series, {})
+    if max_blocks in per:
+        return per[max_blocks]
+    ok = np.isfinite(series.values)
+    steps = series.steps[ok].astype(np.int64)
+    values = series.values[ok].astype(np.float64)
+    sign = -1 if series.direction == "max" else 1
+    use_log = bool(sign == 1 and values.size > 0 and np.all(values > 0) and series.metric not in FRACTIONS)
+    y = np.log(values) if use_log else values * sign
+    bx, by, bstart = blocks(steps.astype(np.float64), y, max_blocks)
+    prepared = Prepared(series, steps, values, y, bx, by, bstart, robust_sigma(by), use_log, sign)
+    per[max_blocks] = prepared
+    return prepared
+
+
+def blocks(x: np.ndarray, y: np.ndarray, max_blocks: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median step and median value of consecutive blocks of equal point count.
+
+    Series of at most ``max_blocks`` points are returned as they are (one
+    point per block). Otherwise block size m = ceil(n / max_blocks); the last
+    block may be shorter.
+    """
+    n = x.size
+    if n <= max_blocks:
+        return x.copy(), y.copy(), np.arange(n)
+    m = -(-n // max_blocks)
+    nb = -(-n // m)
+    pad = nb * m - n
+    xp = np.concatenate([x, np.full(pad, np.nan)]).reshape(nb, m)
+    yp = np.concatenate([y, np.full(pad, np.nan)]).reshape(nb, m)
+    if pad:
+        bx = np.concatenate([np.median(xp[:-1], axis=1), [np.nanmedian(xp[-1])]])
+        by = np.concatenate([np.median(yp[:-1], axis=1), [np.nanmedian(yp[-1])]])
+    else:
+        bx, by = np.median(xp, axis=1), np.median(yp, axis=1)
+    return bx, by, np.arange(nb) * m
+
+
+def run_span(run: Run) -> tuple[int, int]:
+    """First and last logged step over all of the run's series (0, 0 if empty)."""
+    firsts = [int(s.steps[0]) for s in run.series if len(s)]
+    lasts = [int(s.steps[-1]) for s in run.series if len(s)]
+    if not firsts:
+        return 0, 0
+    return min(firsts), max(lasts)
+
+
+def by_metric(run: Run, metric: str) -> Series | None:
+    """The run's series of metric family ``metric`` with the most points (train split first)."""
+    found = [s for s in run.series if s.metric == metric and np.isfinite(s.values).sum() >= 2]
+    if not found:
+        return None
+    return sorted(found, key=lambda s: (s.split != "train", -len(s), s.name))[0]
+
+
+def value_at(series: Series, step: float) -> float | None:
+    """The last finite value of ``series`` at or before ``step`` (the first one if none is before)."""
+    ok = np.isfinite(series.values)
+    steps, values = series.steps[ok], series.values[ok]
+    if steps.size == 0:
+        return None
+    i = int(np.searchsorted(steps, step, side="right")) - 1
+    return float(values[max(i, 0)])
+
+
+def fmt(value: float | int | None, digits: int = 4) -> str:
+    """A number for a message: 4 significant digits, integers as integers."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if not np.isfinite(value):
+        return str(value)
+    return f"{value:.{digits}g}"
+
+
+def merge(findings: Sequence[Finding], tolerance: float, key: str = "") -> list[Finding]:
+    """Merge findings of the same kind (and evidence ``key``) whose onsets are within ``tolerance`` steps.
+
+    The first finding of each group (callers order them by preference) keeps
+    its message and evidence and gains the other findings' series names, so one
+    event seen on several series (loss and accuracy) is reported once.
+    """
+    out: list[Finding] = []
+    for f in findings:
+        for i, g in enumerate(out):
+            if (
+                g.kind == f.kind
+                and g.evidence.get(key) == f.evidence.get(key)
+                and g.step is not None
+                and f.step is not None
+                and abs(g.step - f.step) <= tolerance
+            ):
+                names = g.series + tuple(s for s in f.series if s not in g.series)
+                out[i] = replace(g, series=names)
+                break
+        else:
+            out.append(f)
+    return out
+
+
+def pairs(run: Run) -> Iterable[tuple[Series, Series]]:
+    """The run's (train, validation) twins as series, losses first."""
+    found = []
+    for train_name, val_name in run.pairs:
+        train, val = run.get(train_name), run.get(val_name)
+        if train is not None and val is not None:
+            found.append((train, val))
+    return sorted(found, key=lambda p: (p[1].metric != "loss", p[1].name))

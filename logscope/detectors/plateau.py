@@ -1,0 +1,262 @@
+"""Plateaus: stretches without progress, classified stuck, mid-run or converged.
+
+Method (docs/detectors.md has the long form): on the oriented block medians
+(log of a positive loss, minus a higher-is-better metric) smoothed by a
+rolling median, candidate stretches are where the running best improves by
+less than a practical band (``band`` relative, widened to ``z_threshold``
+standard errors of the smoothed level) for at least ``min_share`` of the run.
+A candidate is a plateau when it is also flat in the other direction (no bump
+wider than two bands) and either a Mann-Kendall test (autocorrelation
+corrected) finds no significant improving trend in it (p >= ``alpha``) or an
+equivalence test on its Theil-Sen slope (autocorrelation-widened interval)
+shows with p < ``alpha`` that the loss improved by less than the band. A plateau from the start is
+*stuck*; one followed by clear progress is *mid_run* (the LR series tells
+whether a drop ended it). Separately, the *converged* step is where the rest
+of the run gained less than ``converged_fraction`` of the total improvement.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from ..model import Finding, Run, Series
+from ..smoothing import rolling_median
+from ._evidence import lr_drop
+from ._series import Prepared, by_metric, fmt, judged, merge, pairs, prepare, run_span, value_at
+from ._stats import ar1, mann_kendall, theil_sen
+
+
+def detect(
+    run: Run,
+    *,
+    band: float = 0.03,
+    z_threshold: float = 3.0,
+    min_share: float = 0.15,
+    alpha: float = 0.05,
+    stuck_gain: float = 0.1,
+    converged_fraction: float = 0.01,
+    converged_min_share: float = 0.15,
+    min_points: int = 8,
+) -> list[Finding]:
+    """Stuck and mid-run plateaus of every loss, and the converged tail of the main one.
+
+    ``band``: relative change (0.03 = 3%) below which a stretch counts as flat
+    (for metrics, that share of the series' range); ``z_threshold``: the band
+    is at least this many standard errors of the smoothed level; ``min_share``:
+    shortest plateau as a share of the run; ``alpha``: significance of the
+    equivalence test; ``stuck_gain``: a plateau is stuck when the loss had
+    improved by less than this (relative) before it; ``converged_fraction``:
+    share of the total improvement below which the rest of the run counts as
+    converged; ``converged_min_share``: shortest converged tail reported;
+    ``min_points``: shorter series are not judged.
+    """
+    first, last = run_span(run)
+    length = max(last - first, 1)
+    candidates = [s for s in judged(run) if s.metric == "loss"] or judged(run)
+    found: list[Finding] = []
+    for series in sorted(candidates, key=lambda s: (s.split != "train", s.name)):
+        p = prepare(series)
+        if p.nb < min_points or not np.any(p.values):
+            continue  # too short, or exactly 0 throughout (the suspicious detector's business)
+        found.extend(_plateaus(run, p, length=length, band=band, z_threshold=z_threshold, min_share=min_share,
+                               alpha=alpha, stuck_gain=stuck_gain))
+    found = merge(found, tolerance=0.1 * length, key="phase")
+    main = _main_series(run, candidates)
+    if main is not None:
+        p = prepare(main)
+        if p.nb >= min_points:
+            conv = _converged(run, p, length=length, band=band, z_threshold=z_threshold,
+                              fraction=converged_fraction, min_share=converged_min_share)
+            if conv is not None:
+                found.append(conv)
+    return found
+
+
+def _main_series(run: Run, candidates: list[Series]) -> Series | None:
+    """The validation twin of the first loss pair, else the first training loss."""
+    for _, val in pairs(run):
+        if val in candidates:
+            return val
+    for s in candidates:
+        if s.split == "train":
+            return s
+    return candidates[0] if candidates else None
+
+
+def _smooth(p: Prepared, band: float, z_threshold: float) -> tuple[np.ndarray, float, float]:
+    """Smoothed level, its standard error, and the practical flatness band."""
+    w = max(3, p.nb // 20)
+    z = rolling_median(p.by, w)
+    se = 1.2533 * p.sigma / np.sqrt(w)  # standard error of a median of w points
+    if p.log:
+        practical = float(np.log1p(band))
+    else:
+        practical = band * max(float(z.max() - z.min()), 1e-12)
+    return z, se, max(practical, z_threshold * se)
+
+
+def _plateaus(run: Run, p: Prepared, *, length: int, band: float, z_threshold: float, min_share: float,
+              alpha: float, stuck_gain: float) -> list[Finding]:
+    z, _, width = _smooth(p, band, z_threshold)
+    r = np.minimum.accumulate(z)
+    nb = p.nb
+    out: list[Finding] = []
+    stride = max(1, nb // 100)
+    i = 0
+    while i < nb - 2:
+        # the last block whose running best is still within the band of block i's
+        j = int(np.searchsorted(-r, -(r[i] - width), side="left")) - 1
+        j = min(max(j, i), nb - 1)
+        span = p.block_end_step(j) - p.block_step(i)
+        if span < min_share * length or j - i + 1 < 4:
+            i += stride
+            continue
+        seg = z[i: j + 1]
+        lo, hi = np.quantile(seg, [0.05, 0.95])
+        p_flat = _equivalence(p.bx[i: j + 1], p.by[i: j + 1], width)
+        p_trend = mann_kendall(p.by[i: j + 1]).p_down
+        if hi - lo > 2 * width or (p_flat >= alpha and p_trend < alpha):
+            i += stride
+            continue
+        finding = _classify(run, p, z, r, i, j, width=width, length=length, p_flat=p_flat, p_trend=p_trend,
+                            stuck_gain=stuck_gain)
+        if finding is not None:
+            out.append(finding)
+        i = j + 1
+    return out
+
+
+def _equivalence(x: np.ndarray, y: np.ndarray, width: float) -> float:
+    """p-value of the hypothesis that the series improved by at least ``width`` across x.
+
+    One-sided test on the Theil-Sen slope: its 95% interval, widened by
+    sqrt((1 + phi) / (1 - phi)) for AR(1) noise, gives a standard error; a
+    small p-value means the improvement was confidently smaller than ``width``.
+    """
+    span = float(x[-1] - x[0])
+    if span <= 0:
+        return 1.0
+    slope, low, high = theil_sen(x, y)
+    phi = ar1(y)
+    se = max((high - low) / (2 * 1.96), 1e-300) * np.sqrt((1 + phi) / (1 - phi))
+    margin = width / span + slope  # tolerated improvement rate minus the estimated one (slope < 0 improves)
+    if se <= 1e-299:
+        return 0.0 if margin > 0 else 1.0
+    return float(stats.norm.sf(margin / se))
+
+
+def _classify(run: Run, p: Prepared, z: np.ndarray, r: np.ndarray, i: int, j: int, *, width: float, length: int,
+              p_flat: float, p_trend: float, stuck_gain: float) -> Finding | None:
+    nb = p.nb
+    start, end = p.block_step(i), p.block_end_step(j)
+    first_step = int(p.steps[0])
+    pre_gain = float(z[0] - r[i])
+    stuck_limit = float(np.log1p(stuck_gain)) if p.log else stuck_gain * max(float(z.max() - z.min()), 1e-12)
+    stuck = pre_gain < max(stuck_limit, width) and (start - first_step) <= 0.1 * length
+    after_gain = float(r[j] - r[-1])
+    if not stuck and (j >= nb - 1 or after_gain < 2 * width):
+        return None  # the tail: the converged check reports it
+    level = p.raw(float(np.median(z[i: j + 1])))
+    share = 100 * (end - start) / length
+    series = p.series
+    evidence: dict[str, float | int | str | bool | None] = {
+        "phase": "stuck" if stuck else "mid_run",
+        "p_value": p_trend,
+        "equivalence_p_value": p_flat,
+        "level": level,
+        "share_of_run": share / 100,
+        "band": width,
+    }
+    if stuck:
+        chance = _chance_classes(level) if p.log and series.metric == "loss" else None
+        evidence["chance_classes"] = chance
+        note = f", about ln({chance}) = {fmt(float(np.log(chance)))}, a uniform guess over {chance} classes" if chance else ""
+        whole = " for the whole run" if j >= nb - 1 else f" until step {end}"
+        message = (f"{series.name} was stuck from the start{whole} ({fmt(share, 3)}% of the run) at {fmt(level)}{note} "
+                   f"(improving-trend p={p_trend:.2g}).")
+        return Finding("plateau", "warning", run.name, (series.name,), start, end, message, evidence,
+                       _stuck_fixes(run, start, chance))
+    drop = lr_drop(run, int(end - 0.05 * length), int(end + 0.05 * length))
+    evidence.update(drop)
+    evidence["gain_after"] = float(np.expm1(after_gain)) if p.log else after_gain
+    by_lr = drop.get("ended_by_lr_drop") is True
+    how = (f", when the learning rate dropped from {fmt(drop['lr_before'], 3)} to {fmt(drop['lr_after'], 3)}"
+           if by_lr else " on its own" if drop.get("ended_by_lr_drop") is False else "")
+    message = (f"{series.name} stalled at {fmt(level)} from step {start} to {end} ({fmt(share, 3)}% of the run) "
+               f"before improving again{how} (improving-trend p={p_trend:.2g}).")
+    severity = "info" if by_lr or share < 20 else "warning"
+    return Finding("plateau", severity, run.name, (series.name,), start, end, message, evidence,
+                   _mid_fixes(run, start, end, by_lr, drop))
+
+
+def _chance_classes(level: float) -> int | None:
+    """k when ``level`` is within 3% of ln(k) for 2 <= k <= 100000 (a uniform guess over k classes)."""
+    k = int(round(float(np.exp(level))))
+    if k >= 2 and k <= 100_000 and abs(level - np.log(k)) <= 0.03 * np.log(k):
+        return k
+    return None
+
+
+def _stuck_fixes(run: Run, start: int, chance: int | None) -> tuple[str, ...]:
+    lr = by_metric(run, "lr")
+    at = value_at(lr, start) if lr is not None else None
+    raise_lr = (f"raise the learning rate (it was {fmt(at, 3)}) and check that the optimizer really updates the weights"
+                if at is not None else "raise the learning rate and check that the optimizer really updates the weights")
+    labels = "check the data pipeline and the labels (shuffled or constant labels, constant inputs, wrong target column)"
+    init = "check the initialisation (dead ReLUs, weights too small or too large) and the normalisation layers"
+    if chance:
+        return (f"check the labels and the loss wiring first: the loss sits at chance level for {chance} classes",
+                labels, raise_lr, init)
+    return (raise_lr, init, labels)
+
+
+def _mid_fixes(run: Run, start: int, end: int, by_lr: bool, drop: dict[str, object]) -> tuple[str, ...]:
+    if by_lr:
+        return (f"drop the learning rate earlier: the plateau from step {start} ended only when it fell at step ~{end}; "
+                "a plateau-triggered schedule (ReduceLROnPlateau) would have cut it short",
+                "check the initialisation and the data pipeline if plateaus recur")
+    return ("raise the learning rate or change the schedule (warm restarts, one-cycle) to leave the plateau sooner",
+            "check the initialisation and the normalisation layers",
+            "check the data pipeline and the labels")
+
+
+def _converged(run: Run, p: Prepared, *, length: int, band: float, z_threshold: float, fraction: float,
+               min_share: float) -> Finding | None:
+    z, se, width = _smooth(p, band, z_threshold)
+    nb = p.nb
+    tail = max(2, nb // 20)
+    z_end = float(np.median(z[-tail:]))
+    total = float(z[0] - z_end)
+    if total <= width or z_end > float(z.min()) + width:
+        return None  # never improved (stuck) or ended worse than its best (overfitting, divergence)
+    threshold = max(fraction * total, 2 * se)
+    still = np.flatnonzero(z - z_end >= threshold)
+    conv = int(still[-1]) + 1 if still.size else 0
+    if conv >= nb:
+        return None
+    step = p.block_step(conv)
+    last = int(p.steps[-1])
+    share = (last - step) / length
+    if share < min_share:
+        return None
+    trend = mann_kendall(p.by[conv:])
+    gained = float(np.expm1(z[conv] - z_end)) if p.log else float(z[conv] - z_end)
+    series = p.series
+    pct = fmt(100 * share, 3)
+    gain_text = f"{fmt(100 * gained, 2)}%" if p.log else fmt(gained, 3)
+    message = (f"{series.name} converged by step {step}: the remaining {pct}% of the run ({last - step} steps) "
+               f"improved it by only {gain_text}, under {fmt(100 * fraction, 2)}% of its total improvement "
+               f"(remaining trend p={trend.p_down:.2g}).")
+    evidence: dict[str, float | int | str | bool | None] = {
+        "phase": "converged",
+        "p_value": trend.p_down,
+        "level": p.raw(z_end),
+        "share_of_run": share,
+        "saved_steps": last - step,
+        "gain_after": gained,
+        "fraction": fraction,
+    }
+    fixes = (f"stop at about step {step} (about {pct}% fewer steps) or spend the compute on a larger model or more data",
+             f"use early stopping on {series.name} so later runs stop by themselves")
+    return Finding("plateau", "info", run.name, (series.name,), step, last, message, evidence, fixes)

@@ -1,0 +1,173 @@
+"""Spikes: transient excursions far beyond the local noise that recover, one finding per event.
+
+Method (docs/detectors.md has the long form): the oriented series (log of a
+positive loss, minus a higher-is-better metric) minus a robust local baseline
+(rolling median of the points, or of block medians for long series) gives
+residuals; the local noise scale is their MAD. Points above ``k`` scales, above
+a practical height (``min_ratio`` for losses) and above twice the extreme
+quantile of the residuals of long series (so heavy-tailed noise is not
+flagged) form events; neighbouring points join one event; an event must come
+back within ``recover_scales`` of the baseline within ``max_share`` of the run,
+otherwise it is a level shift (the divergence detector's business).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..model import Finding, Run
+from ..smoothing import rolling_median
+from ._series import Prepared, blocks, fmt, judged, merge, prepare, run_span
+from ._stats import MAD_TO_SIGMA
+
+#: Series longer than this get a block-median baseline instead of a point rolling median.
+LONG = 5000
+
+
+def detect(
+    run: Run,
+    *,
+    k: float = 8.0,
+    min_ratio: float = 1.4,
+    min_drop: float = 0.05,
+    recover_scales: float = 3.0,
+    max_share: float = 0.05,
+    min_points: int = 8,
+) -> list[Finding]:
+    """One finding per spike event per series (the same event on several series is merged).
+
+    ``k``: height in local noise scales; ``min_ratio``: a loss spike must also
+    reach this multiple of its baseline; ``min_drop``: a metric dip must also
+    be this share of the series' range; ``recover_scales``: back within this
+    many scales (or a tenth of the spike's height) counts as recovered; ``max_share``: longest excursion (share of
+    the run's points) still called a spike; ``min_points``: shorter series are
+    not judged.
+    """
+    first, last = run_span(run)
+    found: list[Finding] = []
+    spacing = []
+    for series in judged(run):
+        p = prepare(series)
+        if p.n < min_points:
+            continue
+        spacing.append(float(np.median(np.diff(p.steps))) if p.n > 1 else 1.0)
+        found.extend(_events(run, p, k=k, min_ratio=min_ratio, min_drop=min_drop,
+                             recover_scales=recover_scales, max_share=max_share))
+    found.sort(key=lambda f: (f.step if f.step is not None else 0, f.series))
+    tolerance = 2 * max(spacing) if spacing else 0.0
+    return merge(sorted(found, key=lambda f: (f.evidence.get("series_rank", 9), f.step or 0)), tolerance=tolerance)
+
+
+def centred_residuals(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """Residuals of the oriented points around a centred robust level, and the local noise scale.
+
+    Short series: a centred rolling median of up to 51 points and one global
+    MAD scale. Long series: block medians (about 1,000 blocks) interpolated to
+    the points, and a rolling median of the blocks' MAD as the local scale.
+    """
+    y = p.y
+    n = y.size
+    if n <= LONG:
+        resid = y - rolling_median(y, max(5, min(51, n // 10)))
+        return resid, np.full(n, MAD_TO_SIGMA * float(np.median(np.abs(resid))))
+    idx = np.arange(n, dtype=np.float64)
+    bx, by, _ = blocks(idx, y, 1000)
+    resid = y - np.interp(idx, bx, rolling_median(by, 3))
+    _, bs, _ = blocks(idx, np.abs(resid), 1000)
+    return resid, np.interp(idx, bx, MAD_TO_SIGMA * rolling_median(bs, 9))
+
+
+def local_baseline(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Medians just before and just after each point, and the local noise scale.
+
+    A spike must stand out from the higher of the two levels, so a steep trend
+    in either direction never looks like one, and a point without neighbours
+    on both sides (the first and last) cannot be one (NaN level).
+    """
+    y = p.y
+    n = y.size
+    _, scale = centred_residuals(p)
+    if n <= LONG:
+        h = max(3, min(25, n // 10))
+        ys = pd.Series(y)
+        left = ys.rolling(h, min_periods=1).median().shift(1).to_numpy()
+        right = ys[::-1].rolling(h, min_periods=1).median().shift(1)[::-1].to_numpy()
+        return left, right, scale
+    m = -(-n // 1000)
+    nb = -(-n // m)
+    pad = np.concatenate([y, np.full(nb * m - n, np.nan)]).reshape(nb, m)
+    med = np.nanmedian(pad, axis=1)
+    block = np.arange(n) // m
+    left = np.concatenate([[np.nan], med[:-1]])[block]
+    right = np.concatenate([med[1:], [np.nan]])[block]
+    return left, right, scale
+
+
+def _events(run: Run, p: Prepared, *, k: float, min_ratio: float, min_drop: float, recover_scales: float,
+            max_share: float) -> list[Finding]:
+    left, right, scale = local_baseline(p)
+    resid = np.nan_to_num(p.y - np.maximum(left, right), nan=-np.inf)
+    floor = float(np.log(min_ratio)) if p.log else min_drop * max(float(np.ptp(p.y)), 1e-12)
+    threshold = np.maximum(k * scale, floor)
+    if p.n >= 1000:
+        # Heavy-tailed noise: ignore anything the series' own extreme quantile already reaches.
+        finite = resid[np.isfinite(resid)]
+        if finite.size:
+            threshold = np.maximum(threshold, 2.0 * float(np.quantile(finite, 1 - 20 / p.n)))
+    over = resid > threshold
+    if not over.any():
+        return []
+    out: list[Finding] = []
+    max_len = max(5, int(max_share * p.n))
+    idx = np.flatnonzero(over)
+    # group exceedances separated by at most one point into events
+    cuts = np.flatnonzero(np.diff(idx) > 2) + 1
+    for group in np.split(idx, cuts):
+        a, b = int(group[0]), int(group[-1])
+        peak = a + int(np.argmax(resid[a: b + 1]))
+        # recovered: back within recover_scales noise scales (or a tenth of the height) of the level before it
+        near = max(recover_scales * float(scale[a]), 0.1 * float(p.y[peak] - left[a]))
+        back = p.y[peak + 1:] - left[a] < near
+        if not back.any():
+            continue  # never came back: not a transient
+        rec = peak + 1 + int(np.argmax(back))
+        if rec - a > max_len:
+            continue
+        out.append(_finding(run, p, a, peak, rec, resid, scale, left[a]))
+    return out
+
+
+def _finding(run: Run, p: Prepared, a: int, peak: int, rec: int, resid: np.ndarray, scale: np.ndarray,
+             before: float) -> Finding:
+    series = p.series
+    height = float(resid[peak] / max(scale[peak], 1e-12))
+    # Bonferroni over all points of a Gaussian tail: conservative for light tails, honest about multiplicity
+    p_value = float(min(1.0, p.n * stats.norm.sf(height)))
+    peak_value = float(p.values[peak])
+    baseline = p.raw(float(before))
+    evidence: dict[str, float | int | str | bool | None] = {
+        "p_value": p_value,
+        "peak_step": int(p.steps[peak]),
+        "peak_value": peak_value,
+        "baseline_value": baseline,
+        "recovery_step": int(p.steps[rec]),
+        "noise_scales": min(height, 1e6),
+        "series_rank": 0 if series.metric == "loss" and series.split == "train" else 1,
+    }
+    if p.log:
+        ratio = peak_value / baseline if baseline > 0 else float("inf")
+        evidence["ratio"] = ratio
+        size = f"{fmt(ratio, 3)}x its local level of {fmt(baseline)}"
+        strong = ratio >= 2.0
+    else:
+        size = f"{fmt(abs(peak_value - baseline), 3)} away from its local level of {fmt(baseline)}"
+        strong = abs(peak_value - baseline) >= 0.2 * max(float(np.ptp(p.values)), 1e-12)
+    message = (f"{series.name} spiked at step {int(p.steps[a])} to {fmt(peak_value)} at step {int(p.steps[peak])}, "
+               f"{size} ({fmt(height, 3)} noise scales), and recovered by step {int(p.steps[rec])}.")
+    fixes = ("if spikes recur, clip gradients (e.g. max norm 1.0) and lower the learning rate a little",
+             "look for bad or mislabelled samples in the batches around the spike",
+             "with Adam, raise epsilon (e.g. 1e-6) or lower beta2 (e.g. 0.95) to damp rare large updates")
+    return Finding("spike", "warning" if strong else "info", run.name, (series.name,), int(p.steps[a]),
+                   int(p.steps[rec]), message, evidence, fixes)
