@@ -84,6 +84,21 @@ def test_overfitting_earlier_is_a_regression_beyond_noise(pairs: Path) -> None:
     assert m in result.regressions
 
 
+def test_overfitting_earlier_than_the_baseline_is_a_finding_regression(pairs: Path, tmp_path: Path) -> None:
+    write_side(tmp_path / "late", OVERFIT_LATE, [1, 2, 3])
+    result = compare(tmp_path / "late", pairs / "overfit3")
+    overfits = [f for f in result.groups[0].findings if f.kind == "overfitting"]
+    assert [f.change for f in overfits] == ["earlier"]
+    (change,) = overfits
+    assert change.regression and change in result.regressions
+    # Generated onsets: validation turns up at 2,400 (baseline) and 900 (candidate).
+    assert change.baseline_step is not None and change.candidate_step is not None
+    assert change.candidate_step < change.baseline_step - 500
+    back = compare(pairs / "overfit3", tmp_path / "late")
+    assert [f.change for f in back.groups[0].findings if f.kind == "overfitting"] == ["later"]
+    assert back.outcome == "improvement"
+
+
 def test_new_divergence_is_a_finding_regression_and_its_absence_an_improvement(pairs: Path) -> None:
     worse = compare(pairs / "base3", pairs / "diverging3")
     new = [f for f in worse.regressions if isinstance(f, FindingChange) and f.kind == "nan"]
