@@ -1,0 +1,211 @@
+"""The two scanners (compiled ``_tfscan``, pure-Python ``_tfscan_py``) agree exactly.
+
+On valid streams both also agree with an oracle built on the protobuf runtime and
+TensorBoard's EventAccumulator rules; on damaged streams (bytes flipped, records cut,
+payloads mangled and re-framed with valid checksums) the two agree with each other.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections import defaultdict
+
+import crc32c
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tensorboard.compat.proto import event_pb2
+from tensorboard.util.tensor_util import make_ndarray
+
+import tfevents_factory as tf
+from logscope.readers import tfevents
+
+PY = tfevents.SCANNERS["python"]
+C = tfevents.SCANNERS.get("c")
+needs_c = pytest.mark.skipif(C is None, reason="the compiled scanner is not built (no C compiler at install time)")
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+TAGS = st.sampled_from(["loss", "val/loss", "lr", "acc", "", "ü/ß", "x" * 40])
+STEPS = st.one_of(st.integers(0, 1000), st.integers(-(2**63), 2**63 - 1))
+FLOATS = st.floats(width=32, allow_nan=True, allow_infinity=True)
+REAL_DTYPES = [d for d in tf.DTYPES if d != tf.DT_BOOL]
+
+
+@st.composite
+def events(draw: st.DrawFn) -> event_pb2.Event:
+    """One event of the kinds real writers produce."""
+    kind = draw(st.sampled_from(["simple", "simple", "tensor", "tensor", "nometa", "hist", "image", "text",
+                                 "start", "hparams", "version"]))
+    tag, step = draw(TAGS), draw(STEPS)
+    wall = draw(st.floats(allow_nan=True, allow_infinity=True))
+    if kind == "simple":
+        ev = tf.scalar(tag, draw(FLOATS), step)
+    elif kind in ("tensor", "nometa"):
+        dtype = draw(st.sampled_from(REAL_DTYPES))
+        info = np.iinfo(tf.DTYPES[dtype][0]) if np.dtype(tf.DTYPES[dtype][0]).kind in "iu" else None
+        width = {tf.DT_HALF: 16, tf.DT_FLOAT: 32}.get(dtype, 64)
+        value = draw(st.integers(int(info.min), int(info.max))) if info else draw(st.floats(width=width))
+        ev = tf.tensor(tag, value, step, dtype=dtype, form=draw(st.sampled_from(["content", "value"])),
+                       plugin="scalars" if kind == "tensor" else None)
+    elif kind == "hist":
+        ev = tf.histogram(tag, step)
+    elif kind == "image":
+        ev = tf.image(tag, step, size=300)
+    elif kind == "text":
+        ev = tf.text(tag, step)
+    elif kind == "start":
+        ev = tf.start(step)
+    elif kind == "hparams":
+        ev = tf.hparams({"lr": draw(st.floats(allow_nan=False))})
+    else:
+        ev = tf.version_event()
+    ev.wall_time = wall
+    return ev
+
+
+def oracle(evs: list[event_pb2.Event]) -> dict[str, list[tuple[int, float, float, int]]]:
+    """Points by tag: protobuf, EventAccumulator's rules (first metadata per tag), make_ndarray."""
+    plugins: dict[str, str] = {}
+    points: dict[str, list[tuple[int, float, float, int]]] = defaultdict(list)
+    for seq, ev in enumerate(evs):
+        if ev.WhichOneof("what") != "summary":
+            continue
+        for v in ev.summary.value:
+            if v.HasField("metadata") and v.tag not in plugins:
+                plugins[v.tag] = v.metadata.plugin_data.plugin_name
+            kind = v.WhichOneof("value")
+            if kind == "simple_value":
+                points[v.tag].append((ev.step, v.simple_value, ev.wall_time, seq))
+            elif kind == "tensor":
+                tag = v.tag or v.node_name
+                if plugins.get(tag) == "scalars" and v.tensor.dtype in tf.DTYPES:  # real numbers only
+                    arr = _ndarray(v.tensor)
+                    if arr.size == 1:
+                        points[tag].append((ev.step, float(arr.reshape(())), ev.wall_time, seq))
+    return points
+
+
+def _ndarray(t) -> np.ndarray:
+    """TensorBoard's make_ndarray, plus the uint32/uint64 value fields it does not read."""
+    if t.tensor_content or t.dtype not in (tf.DT_UINT32, tf.DT_UINT64):
+        return make_ndarray(t)
+    vals = list(t.uint32_val if t.dtype == tf.DT_UINT32 else t.uint64_val)
+    return np.array(vals or [0], dtype=np.float64)
+
+
+def as_points(result: dict) -> dict[str, tuple[np.ndarray, ...]]:
+    return {name: tuple(np.frombuffer(b, dtype=d) for b, d in zip(cols, ("<i8", "<f8", "<f8", "<i8")))
+            for name, *cols in result["tags"]}
+
+
+def frame(payload: bytes) -> bytes:
+    head = struct.pack("<Q", len(payload))
+    return head + struct.pack("<I", PY.masked_crc(head)) + payload + struct.pack("<I", PY.masked_crc(payload))
+
+
+def scan_both(data: bytes) -> dict:
+    p1: dict[str, str] = {}
+    a = PY.scan(data, p1)
+    if C is not None:
+        p2: dict[str, str] = {}
+        b = C.scan(data, p2)
+        assert a == b
+        assert p1 == p2
+    return a
+
+
+@needs_c
+@SETTINGS
+@given(st.binary(max_size=300))
+def test_crc32c_hardware_table_and_reference_agree(data: bytes) -> None:
+    assert C.crc32c(data) == C.crc32c(data, True) == crc32c.crc32c(data)
+    assert C.masked_crc(data) == PY.masked_crc(data)
+
+
+@SETTINGS
+@given(st.lists(events(), max_size=25))
+def test_valid_streams_match_the_protobuf_oracle(evs: list[event_pb2.Event]) -> None:
+    evs = [tf.version_event(), *evs]
+    result = scan_both(tf.records(evs))
+    assert result["damage"] == [] and result["records"] == len(evs)
+    got = as_points(result)
+    want = oracle(evs)
+    assert list(got) == sorted(want, key=lambda t: min(p[3] for p in want[t]))
+    for tag, pts in want.items():
+        steps, values, walls, seqs = (np.array(col) for col in zip(*pts))
+        np.testing.assert_array_equal(got[tag][0], steps)
+        np.testing.assert_array_equal(got[tag][1], values)
+        np.testing.assert_array_equal(got[tag][2], walls)
+        np.testing.assert_array_equal(got[tag][3], seqs)
+    starts = [(seq, ev.step) for seq, ev in enumerate(evs)
+              if ev.WhichOneof("what") == "session_log" and ev.session_log.status == 1]
+    assert [(s, st_) for s, st_, _ in result["starts"]] == starts
+
+
+@SETTINGS
+@given(st.lists(events(), min_size=1, max_size=12), st.data())
+def test_mangled_payloads_with_valid_checksums_scan_identically(evs: list[event_pb2.Event], data: st.DataObject) -> None:
+    payloads = [ev.SerializeToString() for ev in evs]
+    for _ in range(data.draw(st.integers(1, 4))):
+        i = data.draw(st.integers(0, len(payloads) - 1))
+        p = bytearray(payloads[i])
+        op = data.draw(st.sampled_from(["flip", "cut", "insert", "set"]))
+        at = data.draw(st.integers(0, len(p)))
+        if op == "flip" and p:
+            p[min(at, len(p) - 1)] ^= 1 << data.draw(st.integers(0, 7))
+        elif op == "cut":
+            del p[at:]
+        elif op == "insert":
+            p[at:at] = data.draw(st.binary(min_size=1, max_size=6))
+        elif p:
+            p[min(at, len(p) - 1)] = data.draw(st.integers(0, 255))
+        payloads[i] = bytes(p)
+    result = scan_both(b"".join(frame(p) for p in payloads))
+    assert result["records"] == len(payloads)
+    assert all(kind == "corrupt" for kind, _, _ in result["damage"])
+
+
+@SETTINGS
+@given(st.lists(events(), min_size=1, max_size=12), st.data())
+def test_damaged_files_scan_identically(evs: list[event_pb2.Event], data: st.DataObject) -> None:
+    raw = bytearray(tf.records([tf.version_event(), *evs]))
+    for _ in range(data.draw(st.integers(1, 3))):
+        op = data.draw(st.sampled_from(["flip", "cut", "insert", "delete", "zeros"]))
+        at = data.draw(st.integers(0, len(raw)))
+        if op == "flip" and raw:
+            raw[min(at, len(raw) - 1)] ^= 1 << data.draw(st.integers(0, 7))
+        elif op == "cut":
+            del raw[at:]
+        elif op == "insert":
+            raw[at:at] = data.draw(st.binary(min_size=1, max_size=40))
+        elif op == "delete":
+            del raw[at:at + data.draw(st.integers(1, 40))]
+        else:
+            raw[at:at] = bytes(data.draw(st.integers(1, 100)))
+    scan_both(bytes(raw))
+
+
+def test_plugin_memory_is_shared_across_files_through_the_dict() -> None:
+    first = tf.records([tf.tensor("loss", 1.0, 0)])
+    later = tf.records([tf.tensor("loss", 2.0, 1, plugin=None)])
+    for scanner in [PY] + ([C] if C else []):
+        plugins: dict[str, str] = {}
+        scanner.scan(first, plugins)
+        assert plugins == {"loss": "scalars"}
+        assert [t[0] for t in scanner.scan(later, plugins)["tags"]] == ["loss"]
+        assert scanner.scan(later, {})["tags"] == []
+
+
+def test_invalid_utf8_tags_are_replaced_and_counted() -> None:
+    ev = tf.scalar("placeholder", 1.0, 0).SerializeToString().replace(b"placeholder", b"bad\xff\xfename!!")
+    result = scan_both(tf.records([ev]))
+    assert [t[0] for t in result["tags"]] == ["bad\ufffd\ufffdname!!"]
+    assert result["bad_utf8"] == 1
+
+
+def test_a_long_nul_tail_is_skipped_quickly_by_both() -> None:
+    data = tf.records([tf.version_event(), *[tf.scalar("loss", 1.0, i) for i in range(10)]]) + bytes(1 << 20)
+    result = scan_both(data)
+    assert result["records"] == 11
+    assert result["damage"] == [("length-crc", len(data) - (1 << 20), -1)]
