@@ -23,3 +23,15 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not present")
     return CORPUS
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--update-gold`` rewrites tests/gold/ from the current output (see tests/gold/README.md)."""
+    parser.addoption("--update-gold", action="store_true", default=False,
+                     help="rewrite the gold report files in tests/gold/ instead of comparing against them")
+
+
+@pytest.fixture(scope="session")
+def update_gold(request: pytest.FixtureRequest) -> bool:
+    """Whether this run rewrites the gold files instead of checking them."""
+    return bool(request.config.getoption("--update-gold"))

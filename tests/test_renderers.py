@@ -126,7 +126,7 @@ def test_html_downsamples_a_million_points_and_says_so() -> None:
     run = Run("big", "tensorboard", (series("loss", steps, values),))
     page = htmlreport.render(Report(runs=(run,), findings=(), logscope_version="0"))
     assert len(page) < 200_000
-    assert "1,000,000 points drawn as" in page
+    assert "1,000,000 logged points, reduced to" in page
     assert "(log scale)" in page  # only the 50.0 spike makes the range span decades: it was kept
 
 

@@ -106,6 +106,7 @@ def render(report: Report, *, timestamp: str | None = None) -> str:
         script_hash=_csp_hash(script),
         timestamp=timestamp,
         status_rank=STATUS_RANK,
+        min_smooth=plots.SMOOTH_MIN_POINTS,
     )
 
 

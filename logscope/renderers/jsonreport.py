@@ -37,6 +37,9 @@ def to_dict(report: Report, *, timestamp: str | None = None) -> dict[str, Any]:
         "status_counts": status_counts(summaries),
         "files_not_read": len(report.warnings),
     }
+    doc["config"] = {
+        name: {k: _scalar(v) for k, v in sorted(params.items())} for name, params in sorted(report.config.items())
+    }
     doc["runs"] = [
         _run(s.run, report.findings_for(s.run.name), s.status, s.best) for s in summaries
     ]

@@ -93,7 +93,7 @@ def _row(s: RunSummary) -> str:
     kinds = ", ".join(s.kinds) or "—"
     best = "—"
     if s.best is not None:
-        best = f"{format_number(s.best.value)} {code(s.best.series, table=True)} at {s.best.step:,}"
+        best = f"{format_number(s.best.value)} {code(s.best.series, table=True)} at step {s.best.step:,}"
     worst = text(_clip(s.worst.message, CELL_MESSAGE), table=True) if s.worst else "—"
     return f"| {code(s.run.name, table=True)} | {ICON[s.status]} {s.status} | {text(kinds, table=True)} | {best} | {worst} |"
 
@@ -109,8 +109,8 @@ def _details(s: RunSummary) -> str:
         lines.append("No problems found.")
     lines.append("")
     if s.best is not None:
-        lines.append(f"Best {code(s.best.series)}: {format_number(s.best.value)} at step {s.best.step:,} "
-                     f"({s.best.steps_since:,} steps before the end).")
+        when = f"{s.best.steps_since:,} steps before the end" if s.best.steps_since else "the last point logged"
+        lines.append(f"Best {code(s.best.series)}: {format_number(s.best.value)} at step {s.best.step:,} ({when}).")
         lines.append("")
     names = [code(x.name) for x in s.run.series]
     shown = ", ".join(names[:40]) + (f" and {len(names) - 40} more" if len(names) > 40 else "")

@@ -28,14 +28,18 @@ from . import downsample
 from .summary import format_number
 
 #: Chart geometry in SVG user units (the chart scales to its container).
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 58, 14, 26, 40
+WIDTH, HEIGHT = 640, 270
+LEFT, RIGHT, TOP, BOTTOM = 58, 14, 40, 40
+#: Height of the row of numbered badges above the plot (the axis title sits below it).
+BADGE_Y = 11
 #: Pixel columns a line is reduced to; twice the plot width keeps it sharp on HiDPI.
 COLUMNS = 300
 #: Below this many finite points the raw line is drawn with dots and not smoothed.
 SMOOTH_MIN_POINTS = 50
 #: The smoothing weight, as TensorBoard's default.
 SMOOTHING = 0.6
+#: Metric families drawn as logged, never smoothed.
+UNSMOOTHED = frozenset({"lr"})
 #: A positive series whose max/min ratio reaches this is drawn on a log scale.
 LOG_RATIO = 100.0
 
@@ -65,9 +69,10 @@ class Chart:
     svg: str
     series: tuple[str, ...]
     log_y: bool
-    points: int
-    drawn: int
-    smoothed: bool
+    points: int  # logged points of every series, non-finite ones included
+    drawn: int  # points in the SVG paths (raw and smoothed lines)
+    downsampled: bool  # some line was reduced for display
+    few_points: bool  # some line was too short to smooth and is drawn as logged
 
 
 def markers_for(findings: Sequence[tuple[int, Finding]], names: set[str]) -> list[Marker]:
@@ -142,24 +147,29 @@ def chart(series: Sequence[Series], markers: Sequence[Marker], *, ylabel: str) -
             parts.append(_span(scale, m))
     drawn = 0
     points = 0
-    smoothed_any = False
+    downsampled = False
+    few = False
     for i, ln in enumerate(lines):
         points += ln.points
         cls = f"c{i % 8}"
         raw_x, raw_y = ln.x, ln.y
-        smooth = ln.y.size >= SMOOTH_MIN_POINTS
-        if smooth:
-            smoothed_any = True
-            rx, ry = _reduce(raw_x, raw_y, ln.breaks, downsample.minmax)
+        rx, ry = _reduce(raw_x, raw_y, ln.breaks, downsample.minmax)
+        raw_drawn = sum(a.size for a in rx)
+        downsampled = downsampled or raw_drawn < raw_x.size
+        drawn += raw_drawn
+        if raw_x.size < SMOOTH_MIN_POINTS:
+            # Too few points for smoothing to mean anything: draw them as logged, with dots.
+            few = few or raw_x.size > 0
+            parts.append(f'<path class="solid {cls}" d="{_path(scale, rx, ry)}"/>')
+            parts.append(_dots(scale, raw_x, raw_y, cls))
+        elif series[i].metric in UNSMOOTHED:
+            # A schedule (learning rate) is not noisy: smoothing it would only add lag.
+            parts.append(f'<path class="solid {cls}" d="{_path(scale, rx, ry)}"/>')
+        else:
             sx, sy = _reduce(raw_x, ema(raw_y, SMOOTHING), ln.breaks, downsample.column_means)
-            drawn += sum(a.size for a in rx) + sum(a.size for a in sx)
+            drawn += sum(a.size for a in sx)
             parts.append(f'<path class="raw {cls}" d="{_path(scale, rx, ry)}"/>')
             parts.append(f'<path class="smooth {cls}" d="{_path(scale, sx, sy)}"/>')
-        else:
-            drawn += raw_x.size
-            pieces = np.split(raw_x, ln.breaks), np.split(raw_y, ln.breaks)
-            parts.append(f'<path class="solid {cls}" d="{_path(scale, *pieces)}"/>')
-            parts.append(_dots(scale, raw_x, raw_y, cls))
         parts.append(_nonfinite(scale, ln.bad_steps, cls))
     for m in markers:
         if m.shape != "span":
@@ -172,7 +182,8 @@ def chart(series: Sequence[Series], markers: Sequence[Marker], *, ylabel: str) -
         log_y=log_y,
         points=points,
         drawn=drawn,
-        smoothed=smoothed_any,
+        downsampled=downsampled,
+        few_points=few,
     )
 
 
@@ -308,7 +319,7 @@ def _axes(scale: _Scale, ylabel: str) -> str:
     parts.extend(labels)
     parts.append(f'<text class="xl" x="{(LEFT + WIDTH - RIGHT) / 2:.0f}" y="{HEIGHT - 3}">step</text>')
     scale_word = " (log scale)" if scale.log_y else ""
-    parts.append(f'<text class="yl" x="{LEFT}" y="{TOP - 10}">{escape(ylabel)}{scale_word}</text>')
+    parts.append(f'<text class="yl" x="{LEFT}" y="{TOP - 7}">{escape(ylabel)}{scale_word}</text>')
     return "".join(parts)
 
 
@@ -403,8 +414,8 @@ def _badges(scale: _Scale, markers: Sequence[Marker]) -> str:
             x += 16
         x = min(x, WIDTH - 8)
         placed.append(x)
-        parts.append(f'<g class="badge"><circle cx="{_fmt(x)}" cy="{TOP - 12}" r="7.5"/>'
-                     f'<text x="{_fmt(x)}" y="{TOP - 12}">{m.number}</text></g>')
+        parts.append(f'<g class="badge"><circle cx="{_fmt(x)}" cy="{BADGE_Y}" r="7.5"/>'
+                     f'<text x="{_fmt(x)}" y="{BADGE_Y}">{m.number}</text></g>')
     return "".join(parts)
 
 

@@ -118,23 +118,25 @@ def status_counts(summaries: Sequence[RunSummary]) -> dict[str, int]:
 
 
 def split_hparams(runs: Sequence[Run]) -> tuple[list[str], dict[str, Scalar]]:
-    """Hyperparameter names whose values differ between runs, and those shared by all.
+    """Hyperparameters worth comparing across runs, and those every run shares.
 
-    A name missing from some runs counts as differing. Both come sorted by name.
+    A name is *varying* when at least two runs log it and its value differs
+    between the runs (a run without it counts as one more value); those logged
+    by more runs come first, then by name. *Shared* names have one value in every
+    run (only reported for two runs or more).
     """
     names = sorted({k for run in runs for k in run.hparams})
-    varying: list[str] = []
+    varying: list[tuple[int, str]] = []
     shared: dict[str, Scalar] = {}
     for name in names:
-        values = {_hashable(run.hparams.get(name, _MISSING)) for run in runs}
-        if len(values) == 1 and _MISSING not in values:
-            shared[name] = runs[0].hparams[name]
-        else:
-            varying.append(name)
-    return varying, shared
-
-
-_MISSING = object()
+        have = [run for run in runs if name in run.hparams]
+        values = {_hashable(run.hparams[name]) for run in have}
+        if len(have) == len(runs) and len(values) == 1:
+            if len(runs) > 1:
+                shared[name] = have[0].hparams[name]
+        elif len(have) >= 2 and (len(values) > 1 or len(have) < len(runs)):
+            varying.append((-len(have), name))
+    return [name for _, name in sorted(varying)], shared
 
 
 def _hashable(value: object) -> object:
