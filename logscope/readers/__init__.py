@@ -84,6 +84,9 @@ def discover(root: Path, *, format: str | None = None) -> tuple[list[RunSource],
     for path in _walk(root):
         if path.name == CONFIG_NAME and path.parent == base:
             continue  # the configuration file (logscope.config reads it), not a log
+        if _not_a_log(path) and not companions.is_companion(path) and not any(r.claims(path, b"") for r in readers):
+            not_logs[path.parent].append(path)  # an image or checkpoint: no need to open it
+            continue
         head, problem = _head(path)
         rel = relative_name(path, base)
         if problem is not None:
@@ -213,7 +216,12 @@ def _why_skipped(path: Path, head: bytes, format: str | None) -> str:
 def _not_logs_warning(folder: Path, paths: list[Path], base: Path) -> ReadWarning:
     names = sorted(p.name for p in paths)
     rel = relative_name(folder, base) if folder != base else "."
-    listed = ", ".join(names[:MAX_NAMES]) + (f" and {len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else "")
+    listed = ", ".join(names[:MAX_NAMES])
+    if len(names) > MAX_NAMES:
+        rest = defaultdict(int)
+        for name in names[MAX_NAMES:]:
+            rest[Path(name).suffix or name] += 1
+        listed += f" and {len(names) - MAX_NAMES} more ({', '.join(f'{n} {k}' for k, n in sorted(rest.items()))})"
     noun = "file" if len(names) == 1 else "files"
     return ReadWarning(rel if rel.endswith("/") else rel + "/", "skipped",
                        f"{len(names)} {noun} not a training log (images, weights, code or docs): {listed}")

@@ -80,8 +80,11 @@ def flatten_record(record: Mapping[str, Any], prefix: str = "") -> tuple[dict[st
     out: dict[str, float] = {}
     skipped: list[str] = []
     for key, value in record.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
+        name = f"{prefix}{key}" if prefix else key
+        kind = type(value)
+        if kind is float or kind is int:  # the common case first: isinstance on ABCs is slow
+            out[name] = float(value)
+        elif isinstance(value, Mapping):
             inner, bad = flatten_record(value, name + "/")
             out.update(inner)
             skipped += bad
@@ -169,7 +172,11 @@ def _alias_updates(values: dict[str, float], tag: str) -> dict[str, float]:
 
 
 def _sheet(records: list[tuple[int, dict[str, float]]], rel: str, warnings: list[ReadWarning]) -> tuple[Sheet, str]:
-    counts = {k: sum(k in r for _, r in records) for k in X_KEYS}
+    counts = dict.fromkeys(X_KEYS, 0)
+    for _, record in records:
+        for key in X_KEYS:
+            if key in record:
+                counts[key] += 1
     x_key = next((k for k in X_KEYS if counts[k] * 2 >= len(records) and counts[k]), None)
     x_key = x_key or next((k for k in X_KEYS if counts[k]), "line")
     steps: list[float] = []
@@ -193,8 +200,9 @@ def _sheet(records: list[tuple[int, dict[str, float]]], rel: str, warnings: list
         for key, value in values.items():
             if key == x_key or key in X_ONLY:
                 continue
-            cells[key][0].append(row)
-            cells[key][1].append(value)
+            rows_of, values_of = cells[key]
+            rows_of.append(row)
+            values_of.append(value)
     if placed:
         warnings.append(ReadWarning(
             rel, "placed", f"{line_list(placed)} have no {x_key!r}; placed at the {x_key} of the record before"))

@@ -244,35 +244,40 @@ def parse_table(text: Text, rel: str, *, delimiter: str | None = None) -> Table:
     """Split a delimited log into header and rows, reporting every line it cannot use."""
     warnings = list(text.warnings)
     lines = text.text.splitlines()
-    header: list[str] = []
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return Table(header=[], rows=[], lines=[], breaks=[], warnings=warnings)
+    delimiter = delimiter or sniff_delimiter(lines[first]) or ","
+    header = split_header(lines[first], delimiter)
+    lowered = [h.lower() for h in header]
+    width = len(header)
     rows: list[list[str]] = []
     numbers: list[int] = []
     breaks: list[int] = []
     repeated: list[int] = []
     ragged: list[tuple[int, int]] = []
-    last_index = max((i for i, line in enumerate(lines) if line.strip()), default=-1)
-    for index, line in enumerate(lines):
+    last_index = max(i for i, line in enumerate(lines) if line.strip())
+    for index in range(first + 1, len(lines)):
+        line = lines[index]
         if not line.strip():
             continue
         lineno = index + 1
-        if not header:
-            delimiter = delimiter or sniff_delimiter(line) or ","
-            header = split_header(line, delimiter)
-            lowered = [h.lower() for h in header]
-            continue
-        cells = [c.strip() for c in next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))]
-        if len(cells) == len(header) + 1 and cells[-1] == "":
+        # Unquoted lines (nearly all) split as csv would; a quoted line gets the csv module, one line at
+        # a time so that an unclosed quote cannot swallow the lines after it.
+        row = line.split(delimiter) if '"' not in line else next(csv.reader([line], delimiter=delimiter))
+        cells = list(map(str.strip, row))
+        if len(cells) == width + 1 and cells[-1] == "":
             cells.pop()  # a trailing delimiter
-        if [c.lower() for c in cells] == lowered:
+        if cells[0].lower() == lowered[0] and [c.lower() for c in cells] == lowered:
             repeated.append(lineno)
             breaks.append(len(rows))
             continue
-        unterminated = index == last_index and not text.complete
-        if unterminated and (len(cells) != len(header) or any(to_float(c) is None and not is_missing(c) for c in cells)):
+        if index == last_index and not text.complete and (
+                len(cells) != width or any(to_float(c) is None and not is_missing(c) for c in cells)):
             warnings.append(ReadWarning(
                 rel, "truncated", f"line {lineno} is half-written (the file ends without a newline); dropped"))
             continue
-        if len(cells) != len(header):
+        if len(cells) != width:
             ragged.append((lineno, len(cells)))
             continue
         rows.append(cells)
@@ -285,7 +290,7 @@ def parse_table(text: Text, rel: str, *, delimiter: str | None = None) -> Table:
         warnings.append(ReadWarning(
             rel, "ragged",
             f"{line_list([n for n, _ in ragged])} have {'/'.join(map(str, counts))} fields where the header has "
-            f"{len(header)}; skipped"))
+            f"{width}; skipped"))
     return Table(header=header, rows=rows, lines=numbers, breaks=breaks, warnings=warnings)
 
 
