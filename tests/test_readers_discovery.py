@@ -104,3 +104,31 @@ def test_hidden_files_and_symlinked_folders_are_not_walked(tmp_path: Path) -> No
     (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
     runs, warnings = read_path(tmp_path)
     assert [r.name for r in runs] == ["real"] and not warnings
+
+
+def test_pipes_and_broken_links_are_named_not_opened(tmp_path: Path) -> None:
+    import os
+
+    w.keras_csvlogger(tmp_path / "run" / "training.log", [{"loss": [1.0]}])
+    os.mkfifo(tmp_path / "run" / "pipe")
+    (tmp_path / "run" / "gone.csv").symlink_to(tmp_path / "nowhere.csv")
+    runs, warnings = read_path(tmp_path)  # would block forever if the FIFO were opened
+    assert [r.name for r in runs] == ["run"]
+    by_file = {x.file: x.message for x in warnings}
+    assert "not a regular file" in by_file["run/pipe"] and "broken symbolic link" in by_file["run/gone.csv"]
+
+
+def test_unlistable_folder_is_named(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    w.keras_csvlogger(tmp_path / "run" / "training.log", [{"loss": [1.0]}])
+    real_walk = os.walk
+
+    def walk(top, onerror=None, followlinks=False):
+        onerror(PermissionError(13, "Permission denied", str(tmp_path / "locked")))
+        yield from real_walk(top, followlinks=followlinks)
+
+    monkeypatch.setattr(os, "walk", walk)
+    runs, warnings = read_path(tmp_path)
+    assert [r.name for r in runs] == ["run"]
+    assert [(x.file, x.message) for x in warnings] == [("locked", "cannot list the folder: Permission denied")]

@@ -402,3 +402,16 @@ def test_values_are_float64_and_steps_int64(tmp_path: Path) -> None:
     w.keras_csvlogger(tmp_path / "a" / "training.log", [{"loss": [1.0, 0.5]}])
     series = _runs(tmp_path)["a"].get("loss")
     assert series.steps.dtype == np.int64 and series.values.dtype == np.float64
+
+
+def test_sample_logs(sample_logs: Path) -> None:
+    """The bundled samples: each framework's file is read by its reader, with its twins and hparams."""
+    runs = _runs(sample_logs)
+    assert runs["plateau"].format == "keras" and ("loss", "val_loss") in runs["plateau"].pairs
+    lightning = runs["lightning_overfit/version_0"]
+    assert lightning.format == "lightning" and ("train_loss_epoch", "val_loss") in lightning.pairs
+    assert lightning.hparams  # from hparams.yaml
+    hf = runs["hf_healthy"]
+    assert hf.format == "hf-trainer" and hf.pairs == (("loss", "eval_loss"),)
+    assert ("train/epoch_loss", "validation/epoch_loss") in runs["overfitting"].pairs
+    assert not any(r.warnings for r in runs.values())

@@ -81,7 +81,8 @@ def discover(root: Path, *, format: str | None = None) -> tuple[list[RunSource],
     companion_files: list[Path] = []
     not_logs: dict[Path, list[Path]] = defaultdict(list)
     warnings: list[ReadWarning] = []
-    for path in _walk(root):
+    problems: list[tuple[Path, str]] = []
+    for path in _walk(root, problems):
         if path.name == CONFIG_NAME and path.parent == base:
             continue  # the configuration file (logscope.config reads it), not a log
         if _not_a_log(path) and not companions.is_companion(path) and not any(r.claims(path, b"") for r in readers):
@@ -102,6 +103,7 @@ def discover(root: Path, *, format: str | None = None) -> tuple[list[RunSource],
             not_logs[path.parent].append(path)
         else:
             warnings.append(ReadWarning(rel, "skipped", _why_skipped(path, head, format)))
+    warnings.extend(ReadWarning(relative_name(p, base), "unreadable", why) for p, why in problems)
     sources: list[RunSource] = []
     for reader in readers:
         if claimed[reader.NAME]:
@@ -261,12 +263,20 @@ def _unique_names(sources: list[RunSource]) -> list[RunSource]:
     return out
 
 
-def _walk(root: Path) -> Iterable[Path]:
-    """Regular files under ``root`` in sorted order, not following symlinked folders."""
+def _walk(root: Path, problems: list[tuple[Path, str]]) -> Iterable[Path]:
+    """Regular files under ``root`` in sorted order, not following symlinked folders.
+
+    Entries that cannot be listed or are not regular files (a FIFO would block,
+    a broken link has no content) go to ``problems`` with the reason.
+    """
     if not root.is_dir():
         yield root
         return
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+
+    def unlistable(exc: OSError) -> None:
+        problems.append((Path(exc.filename or root), f"cannot list the folder: {exc.strerror or exc}"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.startswith("."):
@@ -274,6 +284,10 @@ def _walk(root: Path) -> Iterable[Path]:
             path = Path(dirpath, name)
             if path.is_file():
                 yield path
+            elif path.is_symlink() and not path.exists():
+                problems.append((path, "broken symbolic link"))
+            elif not path.is_dir():
+                problems.append((path, "not a regular file (a pipe, socket or device); not opened"))
 
 
 def _head(path: Path) -> tuple[bytes, str | None]:

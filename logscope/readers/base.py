@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,14 +48,18 @@ class Column:
 
 
 def relative_name(path: Path, root: Path) -> str:
-    """Posix path of ``path`` relative to ``root``; the root's own name if they are equal."""
+    """Posix path of ``path`` relative to ``root``; the root's own name if they are equal.
+
+    Symbolic links are not followed: a linked file is named where it is found.
+    """
+    absolute, base = Path(os.path.abspath(path)), Path(os.path.abspath(root))
     try:
-        rel = Path(path).resolve().relative_to(Path(root).resolve())
+        rel = absolute.relative_to(base)
     except ValueError:
         return Path(path).as_posix()
     text = rel.as_posix()
     if text in ("", "."):
-        return Path(root).resolve().name or "."
+        return base.name or "."
     return text
 
 
