@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .detectors import validate_config
 from .errors import ConfigError
 from .roles import RoleOverrides
 
@@ -95,6 +96,7 @@ def load(path: Path) -> Settings:
         if not isinstance(params, Mapping):
             raise ConfigError(f"{path}: [detectors.{name}] must be a table of parameters")
     try:
+        validate_config(detectors)
         overrides = RoleOverrides.parse(lists["pair"], lists["higher_is_better"], lists["lower_is_better"])
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None

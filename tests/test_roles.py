@@ -161,7 +161,7 @@ def test_unused_overrides_are_named() -> None:
     assert overrides.unused([_run("loss", "val_loss")]) == ["pair a=b", "higher-is-better nothing*"]
 
 
-def test_cli_merges_over_config_file(tmp_path: Path) -> None:
+def test_cli_merges_over_config_file() -> None:
     a = RoleOverrides.parse(["x=y"], ["m"], [])
     b = RoleOverrides.parse(["z=y"], [], ["m"])
     merged = a.merged(b)
@@ -234,3 +234,10 @@ def test_cli_bad_overrides_exit_2(tmp_path: Path, args: list[str]) -> None:
     result = CliRunner().invoke(cli, ["analyze", str(root), "-o", str(tmp_path / "o"), *args])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def test_unknown_detector_in_config_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "logscope.toml"
+    path.write_text("[detectors.no_such_detector]\nx = 1\n")
+    with pytest.raises(ConfigError, match="logscope.toml.*no_such_detector"):
+        load(path)
