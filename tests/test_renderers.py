@@ -251,3 +251,16 @@ def test_use_colour(env: dict[str, str], tty: bool, expected: bool) -> None:
             return tty
 
     assert console.use_colour(Stream(), env) is expected  # type: ignore[arg-type]
+
+
+def test_html_compares_a_sweep_on_its_shared_headline_series() -> None:
+    report = sweep_report(30)
+    page = htmlreport.render(report)
+    section = page[page.index('id="compare-title"') : page.index("</section>", page.index('id="compare-title"'))]
+    assert "8 of the 30 runs judged by <code>val_loss</code>: the best." in section
+    assert section.count("<li><i class=") == htmlreport.MAX_COMPARED
+    assert "<code>sweep/run00000</code>" in section  # the lowest val_loss of the sweep
+
+
+def test_html_does_not_compare_unrelated_runs() -> None:
+    assert 'id="compare-title"' not in htmlreport.render(every_marker_report())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -36,6 +37,8 @@ MAX_DETAILED_RUNS = 50
 MAX_CHARTS = 8
 #: Series drawn together in one chart of a metric family.
 MAX_SERIES_PER_CHART = 4
+#: Runs overlaid in the comparison chart of a sweep, and how many of them may be runs with errors.
+MAX_COMPARED, MAX_COMPARED_ERRORS = 8, 3
 #: Varying hyperparameters shown as columns of the run table.
 MAX_HPARAM_COLUMNS = 8
 
@@ -101,6 +104,7 @@ def render(report: Report, *, timestamp: str | None = None) -> str:
         hparams_hidden=max(0, len(varying) - MAX_HPARAM_COLUMNS),
         shared_hparams=shared,
         detailed_note=_detailed_note(summaries, detailed),
+        comparison=_comparison(summaries),
         style=Markup(_asset("report.css")),  # noqa: S704 - our own file, no log text
         script=Markup(script),  # noqa: S704 - our own file, no log text
         script_hash=_csp_hash(script),
@@ -156,6 +160,51 @@ def _choose_detailed(summaries: Sequence[RunSummary]) -> set[str]:
                      if s.best is not None else 0.0)
         chosen += [s.run.name for s in healthy[: MAX_DETAILED_RUNS - len(chosen)]]
     return set(chosen)
+
+
+@dataclass(frozen=True)
+class ComparisonView:
+    """The runs of a sweep overlaid on their shared headline series."""
+
+    series: str
+    chart: ChartView
+    shown: int
+    sharing: int
+    errors: int
+
+
+def _comparison(summaries: Sequence[RunSummary]) -> ComparisonView | None:
+    """One chart of the headline series most runs share: the best runs and a few with errors.
+
+    None unless at least two runs, and more than half of those with a headline
+    series, share its name (a sweep rather than unrelated trainings).
+    """
+    names = Counter(s.best.series for s in summaries if s.best is not None)
+    if not names:
+        return None
+    name, sharing = min(names.items(), key=lambda kv: (-kv[1], kv[0]))
+    if sharing < 2 or 2 * sharing <= sum(names.values()):
+        return None  # not a sweep: too few runs measure the same thing
+    group = [s for s in summaries if s.best is not None and s.best.series == name]
+    errors = [s for s in group if s.status == "error"][:MAX_COMPARED_ERRORS]
+
+    def goodness(s: RunSummary) -> float:
+        assert s.best is not None
+        return s.best.value if s.best.direction == "min" else -s.best.value
+
+    best = sorted((s for s in group if s not in errors), key=goodness)[: MAX_COMPARED - len(errors)]
+    chosen = sorted(best + errors, key=lambda s: s.run.name)
+    members = []
+    for s in chosen:
+        original = s.run.get(name)
+        if original is not None:
+            members.append(Series(s.run.name, original.steps, original.values, split="other",
+                                  metric=original.metric, direction=original.direction))
+    chart = plots.chart(members, [], ylabel=name)
+    legend = tuple((f"c{i % 8}", m.name, "other") for i, m in enumerate(members))
+    view = ChartView(title=f"{name} across runs", chart=chart, legend=legend,
+                     svg=Markup(chart.svg))  # noqa: S704 - every log string in it is escaped
+    return ComparisonView(series=name, chart=view, shown=len(members), sharing=sharing, errors=len(errors))
 
 
 def _detailed_note(summaries: Sequence[RunSummary], detailed: set[str]) -> str:
