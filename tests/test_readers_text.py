@@ -159,3 +159,19 @@ def test_parse_table_reports_lines(tmp_path: Path) -> None:
     table = parse_table(load_text(path, "t.csv"), "t.csv")
     assert table.rows == [["1", "2"], ["4", "5"]] and table.lines == [2, 5]
     assert [w.kind for w in table.warnings] == ["ragged"] and "line 4" in table.warnings[0].message
+
+
+def test_steps_that_are_not_whole_numbers_in_range_are_skipped(tmp_path: Path) -> None:
+    _write(tmp_path / "r" / "metrics.csv", "epoch,step,loss\n0,abc,1\n0,1e30,2\n0,5,3\n0,inf,4\n0,6,5\n")
+    run, _ = _one(tmp_path)
+    assert run.get("loss").steps.tolist() == [5, 6]
+    assert "lines 2, 3, 5 have no usable 'step'" in _kinds(run)["no-step"]
+
+
+def test_damaged_gzip_and_random_bytes_are_named(tmp_path: Path) -> None:
+    _write(tmp_path / "a" / "training.log.gz", b"\x1f\x8b" + bytes(range(7, 107)))
+    _write(tmp_path / "b" / "training.log", bytes(range(256)) * 4)
+    runs, warnings = read_path(tmp_path)
+    assert not runs
+    by_file = {w.file: w.message for w in warnings}
+    assert "cannot be decompressed" in by_file["a/training.log.gz"] and "binary" in by_file["b/training.log"]

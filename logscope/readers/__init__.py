@@ -37,7 +37,7 @@ from . import (
     yolo,
 )
 from .base import RunSource, relative_name
-from .text import head_text, logical_suffix, sniff_head
+from .text import GZIP_MAGIC, head_text, logical_suffix, sniff_head
 
 #: Registered readers, in detection priority order.
 READERS: dict[str, ModuleType] = {
@@ -205,6 +205,8 @@ def _why_skipped(path: Path, head: bytes, format: str | None) -> str:
         return f"not a {format} log (forced with --input-format)"
     if not head:
         return "empty file"
+    if head.startswith(GZIP_MAGIC) and not sniff_head(head):
+        return "gzip file whose data cannot be decompressed"
     if b"\x00" in sniff_head(head):
         return "binary file in no format logscope reads"
     text = head_text(head)

@@ -18,7 +18,7 @@ import numpy as np
 from ..model import ReadWarning, Run
 from .base import RunSource, Sheet, build_run, file_runs, relative_name, split_sessions
 from .tabular import WideSpec, read_wide
-from .text import Table, head_text, line_list, load_text, looks_text, parse_table, sniff_delimiter, to_float
+from .text import Table, agree, head_text, line_list, load_text, looks_text, parse_table, sniff_delimiter, to_float, usable_steps
 
 NAME = "csv"
 STEP_COLUMNS = ("step", "global_step", "iteration", "iter", "it", "epoch", "batch", "update", "num_updates", "x")
@@ -80,12 +80,14 @@ def _read_long(source: RunSource, rel: str, table: Table, tag: int, step: int, v
     steps, step_ok = table.column(step, rel=rel)
     values, value_ok = table.column(value, rel=rel)
     walls = table.column(wall, rel=rel)[0] if wall is not None else None
-    bad = [table.lines[i] for i in np.flatnonzero(~step_ok | ~np.isfinite(steps))]
+    step_ok &= usable_steps(steps)
+    bad = [table.lines[i] for i in np.flatnonzero(~step_ok)]
     if bad:
-        table.warnings.append(ReadWarning(rel, "no-step", f"{line_list(bad)} have no step; skipped"))
+        table.warnings.append(ReadWarning(
+            rel, "no-step", f"{line_list(bad)} {agree(bad, 'has', 'have')} no usable step; skipped"))
     rows_by_tag: dict[str, list[int]] = defaultdict(list)
     for i, row in enumerate(table.rows):
-        if step_ok[i] and np.isfinite(steps[i]) and value_ok[i]:
+        if step_ok[i] and value_ok[i]:
             rows_by_tag[row[tag]].append(i)
     columns = {}
     warnings = list(table.warnings)

@@ -27,7 +27,7 @@ import numpy as np
 from ..model import ReadWarning, Run, Scalar
 from .base import RunSource, Sheet, build_run, relative_name, run_name, session_runs, split_sessions
 from .companions import flatten, scalar
-from .text import head_text, line_list, load_text, logical_name, looks_text
+from .text import agree, head_text, line_list, load_text, logical_name, looks_text, usable_steps
 
 NAME = "hf-trainer"
 FILE_NAME = "trainer_state.json"
@@ -156,7 +156,7 @@ def _sheet(state: Mapping[str, Any], rel: str, warnings: list[ReadWarning]) -> t
             no_step.append(index)
             continue
         step = entry.get("step")
-        if isinstance(step, bool) or not isinstance(step, (int, float)) or not np.isfinite(step):
+        if isinstance(step, bool) or not isinstance(step, (int, float)) or not usable_steps(np.array([float(step)]))[0]:
             no_step.append(index)
             continue
         if SUMMARY_KEYS & entry.keys():
@@ -176,7 +176,8 @@ def _sheet(state: Mapping[str, Any], rel: str, warnings: list[ReadWarning]) -> t
             cells[key][1].append(number)
     if no_step:
         warnings.append(ReadWarning(
-            rel, "no-step", f"log_history {line_list([i + 1 for i in no_step], 'entry')} have no numeric step; skipped"))
+            rel, "no-step", f"log_history {line_list([i + 1 for i in no_step], 'entry')} {agree(no_step, 'has', 'have')} "
+                            f"no usable step; skipped"))
     if not_numbers:
         listed = ", ".join(f"{k} ({n})" for k, n in sorted(not_numbers.items()))
         warnings.append(ReadWarning(rel, "bad-value", f"values that are not numbers were ignored: {listed}"))

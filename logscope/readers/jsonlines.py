@@ -15,6 +15,7 @@ its line number; a half-written last line is dropped with a warning.
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,7 +25,7 @@ import numpy as np
 
 from ..model import ReadWarning, Run
 from .base import RunSource, Sheet, file_runs, relative_name, session_runs, split_sessions
-from .text import first_line, line_list, load_text, logical_name, looks_text
+from .text import MAX_STEP, agree, first_line, line_list, load_text, logical_name, looks_text
 
 NAME = "jsonl"
 #: Keys that can be the x axis, most specific first.
@@ -153,7 +154,7 @@ def read_runs(source: RunSource) -> list[Run]:
             values = _alias_updates(values, tag)
         records.append((index + 1, values))
     if bad:
-        warnings.append(ReadWarning(rel, "bad-line", f"{line_list(bad)} are not JSON objects; skipped"))
+        warnings.append(ReadWarning(rel, "bad-line", f"{line_list(bad)} {agree(bad, 'is', 'are')} not a JSON object; skipped"))
     if not_numbers:
         listed = ", ".join(f"{k} ({n})" for k, n in sorted(not_numbers.items())[:10])
         warnings.append(ReadWarning(rel, "bad-value", f"values that are not numbers were ignored: {listed}"))
@@ -187,7 +188,7 @@ def _sheet(records: list[tuple[int, dict[str, float]]], rel: str, warnings: list
     previous: float | None = None
     for lineno, values in records:
         x = values.get(x_key) if x_key != "line" else float(len(steps))
-        if x is None or not np.isfinite(x) or x != round(x):
+        if x is None or not (math.isfinite(x) and abs(x) <= MAX_STEP and x == round(x)):
             if previous is None:
                 orphans.append(lineno)
                 continue
@@ -205,10 +206,12 @@ def _sheet(records: list[tuple[int, dict[str, float]]], rel: str, warnings: list
             values_of.append(value)
     if placed:
         warnings.append(ReadWarning(
-            rel, "placed", f"{line_list(placed)} have no {x_key!r}; placed at the {x_key} of the record before"))
+            rel, "placed", f"{line_list(placed)} {agree(placed, 'has', 'have')} no {x_key!r}; placed at the {x_key} "
+                            f"of the record before"))
     if orphans:
-        warnings.append(ReadWarning(rel, "no-step", f"{line_list(orphans)} have no {x_key!r} and nothing before them; skipped"))
-    if x_key == "line":
+        warnings.append(ReadWarning(rel, "no-step", f"{line_list(orphans)} {agree(orphans, 'has', 'have')} no usable "
+                                                    f"{x_key!r} and nothing before; skipped"))
+    if x_key == "line" and records:
         warnings.append(ReadWarning(rel, "no-step", f"no {'/'.join(X_KEYS)} key; x is the record number from 0"))
     sheet = Sheet(
         file=rel, x_name=x_key, steps=np.asarray(steps, dtype=np.float64), lines=np.asarray(lines, dtype=np.int64),

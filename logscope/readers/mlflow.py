@@ -23,7 +23,7 @@ import yaml
 from ..model import ReadWarning, Run, Scalar
 from .base import Column, RunSource, build_run, relative_name, run_name
 from .companions import parse_scalar, scalar
-from .text import line_list, load_text
+from .text import MAX_STEP, agree, line_list, load_text
 
 NAME = "mlflow"
 SECTIONS = ("metrics", "params", "tags")
@@ -165,6 +165,8 @@ def _metric(path: Path, rel: str, warnings: list[ReadWarning]) -> Column | None:
                 raise ValueError
             stamp, value = float(fields[0]), float(fields[1])
             step = int(fields[2]) if len(fields) == 3 else 0
+            if abs(step) > MAX_STEP:
+                raise ValueError
         except ValueError:
             if index == len(lines) - 1 and not text.complete:
                 warnings.append(ReadWarning(rel, "truncated", f"line {index + 1} is half-written; dropped"))
@@ -176,7 +178,7 @@ def _metric(path: Path, rel: str, warnings: list[ReadWarning]) -> Column | None:
         steps.append(step)
     if bad:
         warnings.append(ReadWarning(
-            rel, "bad-line", f"{line_list(bad)} are not 'timestamp value step'; skipped"))
+            rel, "bad-line", f"{line_list(bad)} {agree(bad, 'is', 'are')} not 'timestamp value step'; skipped"))
     if not steps:
         if not bad:
             warnings.append(ReadWarning(rel, "empty", "metric file has no values"))

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..model import ReadWarning, Run, Split
 from .base import RunSource, Sheet, build_run, relative_name, session_runs, split_sessions
-from .text import Table, integral, line_list, load_text, parse_table, split_header
+from .text import MAX_STEP, Table, agree, integral, line_list, load_text, parse_table, split_header
 
 #: Header cells that mean "this column is the row index" (pandas writes an unnamed first column).
 INDEX_NAMES = frozenset({"", "unnamed: 0", "index"})
@@ -66,10 +66,11 @@ def table_sheet(table: Table, rel: str, spec: WideSpec) -> tuple[Sheet, str]:
     if x_index is not None:
         x_name = table.header[x_index] or "index"
         steps, present = table.column(x_index, rel=rel)
-        missing = ~present | ~np.isfinite(steps)
+        missing = ~present | ~np.isfinite(steps) | (np.abs(np.nan_to_num(steps)) > MAX_STEP)
         if missing.any():
             lines = [table.lines[i] for i in np.flatnonzero(missing)]
-            table.warnings.append(ReadWarning(rel, "no-step", f"{line_list(lines)} have no {x_name!r}; skipped"))
+            table.warnings.append(ReadWarning(
+                rel, "no-step", f"{line_list(lines)} {agree(lines, 'has', 'have')} no usable {x_name!r}; skipped"))
             keep &= ~missing
         if not integral(steps[keep]):
             table.warnings.append(ReadWarning(

@@ -231,6 +231,21 @@ def line_list(numbers: list[int], word: str = "line") -> str:
     return f"{word} {shown}{more}" if len(numbers) == 1 else f"{plural(word)} {shown}{more}"
 
 
+def agree(numbers: list[int], singular: str, plural_form: str) -> str:
+    """``singular`` for one item, else ``plural_form`` (``has``/``have``, ``is``/``are``)."""
+    return singular if len(numbers) == 1 else plural_form
+
+
+#: Largest step logscope accepts: beyond 2**53 a float64 no longer holds every whole number.
+MAX_STEP = 2.0**53
+
+
+def usable_steps(values: np.ndarray) -> np.ndarray:
+    """Mask of values that can be steps: finite whole numbers within +/-2**53."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(values) & (np.abs(values) <= MAX_STEP) & (values == np.round(values))
+
+
 def plural(word: str) -> str:
     """``line`` -> ``lines``, ``entry`` -> ``entries``."""
     return word[:-1] + "ies" if word.endswith("y") else word + "s"
@@ -289,14 +304,14 @@ def parse_table(text: Text, rel: str, *, delimiter: str | None = None) -> Table:
         counts = sorted({n for _, n in ragged})
         warnings.append(ReadWarning(
             rel, "ragged",
-            f"{line_list([n for n, _ in ragged])} have {'/'.join(map(str, counts))} fields where the header has "
+            f"{line_list([n for n, _ in ragged])} {agree(ragged, 'has', 'have')} {'/'.join(map(str, counts))} fields where the header has "
             f"{width}; skipped"))
     return Table(header=header, rows=rows, lines=numbers, breaks=breaks, warnings=warnings)
 
 
 def integral(values: np.ndarray) -> bool:
     """True if every value is a finite whole number (usable as a step)."""
-    return bool(values.size == 0 or (np.all(np.isfinite(values)) and np.all(values == np.round(values))))
+    return bool(values.size == 0 or np.all(usable_steps(values)))
 
 
 def finite_or_none(value: float | None) -> float | None:
