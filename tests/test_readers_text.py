@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from logscope.readers import read_path
 from logscope.readers.text import load_text, parse_table, to_float
@@ -175,3 +177,24 @@ def test_damaged_gzip_and_random_bytes_are_named(tmp_path: Path) -> None:
     assert not runs
     by_file = {w.file: w.message for w in warnings}
     assert "cannot be decompressed" in by_file["a/training.log.gz"] and "binary" in by_file["b/training.log"]
+
+
+_TOKENS = ["0", "1", "2.5", "-3e-4", "nan", "inf", "-inf", "NA", "", "abc", '"[1, 2]"', '"x', "\u00e9", " ", "1e400"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    header=st.sampled_from(["epoch,loss,val_loss", "step,epoch,train_loss_step,val_loss", "loss,val_loss",
+                            "epoch,train/box_loss,val/box_loss,metrics/mAP50(B)", "Wall time,Step,Value"]),
+    rows=st.lists(st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=6), max_size=12),
+    newline=st.booleans(),
+)
+def test_any_table_reads_without_error(tmp_path: Path, header: str, rows: list[list[str]], newline: bool) -> None:
+    text = header + "\n" + "\n".join(",".join(r) for r in rows) + ("\n" if newline else "")
+    folder = tmp_path / f"case{abs(hash(text))}"
+    _write(folder / "log.csv", text)
+    runs, warnings = read_path(folder)
+    for run in runs:
+        assert not [w for w in run.warnings if w.kind == "error"], run.warnings
+        for series in run.series:
+            assert np.all(np.diff(series.steps) > 0)

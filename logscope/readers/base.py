@@ -116,10 +116,12 @@ def split_sessions(sheet: Sheet) -> list[Session]:
     ``CSVLogger(append=True)``). A row whose x goes back to a later point is a
     resume from a checkpoint: the earlier rows at that x or after are superseded
     (as TensorBoard does). Within a session a key logged twice at one x keeps
-    the last value.
+    the last value. A sheet without rows is one empty session.
     """
     n = len(sheet.steps)
-    starts = sorted({0, *[b for b in sheet.breaks if 0 < b < n]}) if n else []
+    if n == 0:
+        return [Session({}, 0, 0, [])]  # always one session, so callers can take the last
+    starts = sorted({0, *[b for b in sheet.breaks if 0 < b < n]})
     bounds: list[tuple[int, int]] = []
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else n
