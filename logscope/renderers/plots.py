@@ -275,8 +275,8 @@ class _Scale:
             subs = (1.0, 2.0, 5.0) if self.y1 - self.y0 <= 3 else (1.0,)
             ticks = LogLocator(base=10, subs=subs, numticks=8).tick_values(lo, hi)
             inside = [float(t) for t in ticks if lo <= t <= hi]
-            if len(inside) > 8:  # many decades: every other power of ten
-                inside = inside[:: math.ceil(len(inside) / 8)]
+            if len(inside) > 6:  # many decades: every second (third...) power of ten
+                inside = inside[:: math.ceil(len(inside) / 6)]
             return inside
         ticks = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(self.y0, self.y1)
         return [float(t) for t in ticks if self.y0 <= t <= self.y1]
