@@ -390,11 +390,13 @@ def run_benchmark(per_scenario: int, seed: int, in_memory: bool, misses: bool) -
         root = Path(tmp)
         formats = [] if in_memory else usable_formats(root / "probe")
         written: dict[str, int] = defaultdict(int)
+        turn: dict[str, int] = defaultdict(int)
         for idx, item in enumerate(items):
             run = item.run
             fits = [f for f in formats if item.level in FORMATS[f][1]]
             if fits:
-                fmt = fits[idx % len(fits)]
+                fmt = fits[turn[item.level] % len(fits)]  # round robin per level
+                turn[item.level] += 1
                 back = roundtrip(item, fmt, root / "runs" / str(idx))
                 if back is None:
                     failed_roundtrip += 1

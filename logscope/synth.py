@@ -11,11 +11,13 @@ negatives) must give no warning or error; they may carry an info-level truth
 Onset conventions (the benchmark scores onsets against these):
 
 * overfitting: the step of the noiseless validation minimum;
-* divergence: the step where the noiseless loss starts its sustained rise;
+* divergence: the step of the noiseless training-loss minimum, where its
+  sustained rise (to at least 2x that minimum) begins;
   nan: the first non-finite step;
 * plateau stuck: the first step; mid_run: the first step where the noiseless
   curve is within 3% of its plateau level; converged: the first step after
-  which the noiseless curve gains less than 1% of its total log-improvement;
+  which the noiseless curve gains less than 5% of its total log-improvement
+  and less than 5% relative;
 * spike: the step the excursion starts;
 * underfitting, noisy, suspicious: the kind alone is scored (whole-run properties).
   Any run whose noiseless main curve (validation, else training) improved by
@@ -42,7 +44,10 @@ LEVELS = ("epoch", "step")
 PLATEAU_BAND = float(np.log(1.03))
 
 #: Fraction of the total log-improvement below which the rest of a run is "converged".
-CONVERGED_FRACTION = 0.01
+CONVERGED_FRACTION = 0.05
+
+#: ... and below which the remaining relative improvement stays.
+CONVERGED_GAIN = 0.05
 
 #: Smallest share of the run a converged tail must cover to be reported.
 CONVERGED_MIN_SHARE = 0.15
@@ -170,14 +175,14 @@ def _accuracy(loss: np.ndarray, l0: float, floor: float, chance: float) -> np.nd
 
 
 def _converged_truth(d: _Draft) -> None:
-    """Add the converged-tail truth: the index after which the noiseless curve gains < 1%."""
+    """Add the converged-tail truth: the index after which the noiseless curve gains < 5% of its total."""
     curve = d.val if d.val is not None else d.train
     idx = d.val_idx if d.val is not None else np.arange(d.steps.size)
     z = np.log(curve)
     total = float(z[0] - z[-1])
     if not total > 0:
         return
-    still = np.flatnonzero(z - z[-1] >= CONVERGED_FRACTION * total)
+    still = np.flatnonzero(z - z[-1] >= min(CONVERGED_FRACTION * total, np.log1p(CONVERGED_GAIN)))
     first = int(still[-1]) + 1 if still.size else 0
     if first >= idx.size:
         return
@@ -264,7 +269,8 @@ def overfitting(rng: np.random.Generator, level: str, n: int | None = None) -> _
     return d
 
 
-def _diverge(d: _Draft, rng: np.random.Generator) -> tuple[int, float]:
+def _diverge(d: _Draft, rng: np.random.Generator) -> int:
+    """Add a sustained rise; return the index of the noiseless minimum (the onset truth)."""
     onset = float(rng.uniform(0.2, 0.75))
     if rng.random() < 0.4:  # the classic: warm-up to a too-high peak, blow-up right after it
         warm = onset
@@ -273,29 +279,32 @@ def _diverge(d: _Draft, rng: np.random.Generator) -> tuple[int, float]:
     height = float(np.log(rng.uniform(2.0, 50.0)))
     p = float(rng.uniform(1.0, 1.5))
     ramp = (np.maximum(d.t - onset, 0) / (1 - onset)) ** p
-    d.train = d.train * np.exp(height * ramp)
+    healthy = d.train
+    d.train = healthy * np.exp(height * ramp)
+    while d.train[-1] / d.train.min() < 2.0:  # the rise the scenario promises: at least 2x above the best
+        height *= 1.25
+        d.train = healthy * np.exp(height * ramp)
     if d.val is not None:
         d.val = d.val * np.exp(height * ramp[d.val_idx])
     d.grad_boost = np.exp(np.log(rng.uniform(3, 30)) * np.maximum(d.t - onset + 0.03, 0) / (1 - onset))
-    i0 = int(np.searchsorted(d.t, onset))
-    d.truths.append(Truth("divergence", int(d.steps[min(i0, d.steps.size - 1)])))
-    return i0, onset
+    i_min = int(np.argmin(d.train))
+    d.truths.append(Truth("divergence", int(d.steps[i_min])))
+    return i_min
 
 
 def divergence(rng: np.random.Generator, level: str, n: int | None = None) -> _Draft:
-    """Training loss (and validation) start a sustained rise of 2-50x; values stay finite."""
+    """Training loss (and validation) start a sustained rise to 2-50x their best; values stay finite."""
     d = _base(rng, level, n)
     _diverge(d, rng)
     return d
 
 
 def divergence_nan(rng: np.random.Generator, level: str, n: int | None = None) -> _Draft:
-    """As ``divergence``, then the loss becomes NaN/inf once it has grown 2-10x."""
+    """As ``divergence``, then the loss becomes NaN/inf once it has grown 2-10x above its best."""
     d = _base(rng, level, n)
-    i0, onset = _diverge(d, rng)
-    # values overflow once the loss has grown 2-10x above where the rise began
-    grown = np.log(d.train) - np.log(d.train[min(i0, d.steps.size - 1)])
-    over = np.flatnonzero((grown >= np.log(rng.uniform(2.0, 10.0))) & (np.arange(d.steps.size) >= i0 + 3))
+    i_min = _diverge(d, rng)
+    grown = np.log(d.train) - np.log(d.train[i_min])
+    over = np.flatnonzero((grown >= np.log(rng.uniform(2.0, 10.0))) & (np.arange(d.steps.size) >= i_min + 3))
     if over.size:
         d.nan_from = int(over[0])
         d.truths.append(Truth("nan", int(d.steps[d.nan_from])))
@@ -369,7 +378,7 @@ def noisy(rng: np.random.Generator, level: str, n: int | None = None) -> _Draft:
     """Noise of 30-70% per point on a weak trend: the LR is too high or the batch too small."""
     d = _base(rng, "step", n, val=False)
     d.noise = float(rng.uniform(0.35, 0.7))
-    floor = d.l0 * float(rng.uniform(0.6, 0.8))
+    floor = d.l0 * float(rng.uniform(0.45, 0.65))
     d.train = _decay(d.t, d.l0, floor, float(rng.uniform(0.1, 0.3)))
     d.truths.append(Truth("noisy", None))
     return d
@@ -420,8 +429,8 @@ def lr_steps(rng: np.random.Generator, level: str, n: int | None = None) -> _Dra
     start, out = d.l0, np.empty_like(d.t)
     for a, b in ((0.0, 0.5), (0.5, 0.75), (0.75, 1.01)):
         m = (d.t >= a) & (d.t < b)
-        floor = start * float(rng.uniform(0.4, 0.7))
-        speed = float(rng.uniform(0.4, 0.8)) if a < 0.75 else float(rng.uniform(0.1, 0.2))  # the last stage settles
+        floor = start * float(rng.uniform(0.3, 0.5))
+        speed = float(rng.uniform(0.3, 0.6)) if a < 0.75 else float(rng.uniform(0.1, 0.2))  # the last stage settles
         out[m] = _decay(d.t[m] - a, start, floor, (b - a) * speed)
         start = float(out[m][-1]) * float(rng.uniform(0.5, 0.8)) if m.any() else start
     d.train = out

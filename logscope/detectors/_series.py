@@ -10,11 +10,12 @@ and the strong short-range autocorrelation of logged curves is averaged out.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .. import roles
 from ..model import Finding, Run, Series
 from ._stats import robust_sigma
 
@@ -26,6 +27,9 @@ NOT_JUDGED = frozenset({"other", "lr", "grad_norm"})
 
 #: Metric families whose values are fractions in [0, 1] (or percentages in [0, 100]).
 FRACTIONS = frozenset({"accuracy", "precision", "recall", "f1", "auc", "iou", "map", "error_rate"})
+
+#: Fractions that cannot leave [0, 1] (an error rate such as WER can exceed 1).
+BOUNDED = FRACTIONS - {"error_rate"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,9 +83,47 @@ class Prepared:
 _CACHE: "weakref.WeakKeyDictionary[Series, dict[int, Prepared]]" = weakref.WeakKeyDictionary()
 
 
+#: Words of an adversarial (GAN) loss: its rises and falls are the game, not progress.
+ADVERSARIAL = frozenset({"gen", "generator", "disc", "discriminator", "critic", "adv", "adversarial", "g", "d"})
+
+#: Words a total (not component) loss may have besides "loss" and its split.
+TOTAL_WORDS = frozenset({"loss", "total", "overall", "sum", "all", "epoch", "step", "avg", "mean", "objective"})
+
+
 def judged(run: Run) -> list[Series]:
-    """The run's loss and metric series (not lr, grad norm or bookkeeping)."""
-    return [s for s in run.series if s.metric not in NOT_JUDGED]
+    """The run's loss and metric series, without lr, grad norm, bookkeeping and adversarial losses."""
+    return [s for s in run.series if s.metric not in NOT_JUDGED and not _adversarial(s)]
+
+
+def _adversarial(series: Series) -> bool:
+    return series.metric == "loss" and bool(ADVERSARIAL & set(roles.words(series.name)))
+
+
+def is_total(series: Series) -> bool:
+    """Whether a loss is a run's total loss (``loss``, ``train/total_loss``), not one of its terms."""
+    rest = [w for w in roles.words(series.name) if w not in roles.SPLIT_WORDS]
+    return series.metric == "loss" and set(rest) <= TOTAL_WORDS
+
+
+def headline(run: Run) -> list[Series]:
+    """The judged series that speak for the run's progress.
+
+    A loss term (``loss_box_reg``, ``train/cls_loss``) is left out when a total
+    loss of the same split is logged: terms of a sum trade off against each
+    other (detectron2's box-regression loss rises early by design). Metrics are
+    left out when a loss of the same split is logged.
+    """
+    series = judged(run)
+    totals = {s.split for s in series if is_total(s)}
+    losses = {s.split for s in series if s.metric == "loss"}
+    out = []
+    for s in series:
+        if s.metric == "loss":
+            if is_total(s) or s.split not in totals:
+                out.append(s)
+        elif s.split not in losses:
+            out.append(s)
+    return out
 
 
 def prepare(series: Series, *, max_blocks: int = MAX_BLOCKS) -> Prepared:
@@ -187,11 +229,12 @@ def merge(findings: Sequence[Finding], tolerance: float, key: str = "") -> list[
     return out
 
 
-def pairs(run: Run) -> Iterable[tuple[Series, Series]]:
-    """The run's (train, validation) twins as series, losses first."""
+def pairs(run: Run) -> list[tuple[Series, Series]]:
+    """The run's (train, validation) twins whose validation side is a headline series, losses first."""
+    keep = {id(s) for s in headline(run)}
     found = []
     for train_name, val_name in run.pairs:
         train, val = run.get(train_name), run.get(val_name)
-        if train is not None and val is not None:
+        if train is not None and val is not None and id(val) in keep:
             found.append((train, val))
     return sorted(found, key=lambda p: (p[1].metric != "loss", p[1].name))

@@ -1,4 +1,4 @@
-"""Robust statistics the detectors share: noise scale, trend test, slope, hinge fit.
+"""Robust statistics the detectors share: noise scale, autocorrelation, trend test, slope.
 
 All functions take plain float arrays without NaN (callers drop non-finite
 points first), never raise on short or constant input, and never return NaN.
@@ -130,74 +130,3 @@ def theil_sen(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
         return 0.0, 0.0, 0.0
     res = stats.theilslopes(y, x, alpha=0.95)
     return float(res.slope), float(res.low_slope), float(res.high_slope)
-
-
-@dataclass(frozen=True)
-class Hinge:
-    """A continuous two-piece line: slope ``before`` until index ``k``, then ``after``.
-
-    ``gain`` is the residual sum of squares removed by the bend compared with
-    one straight line (>= 0).
-    """
-
-    k: int
-    before: float
-    after: float
-    gain: float
-    rss: float
-
-
-def hinge_fit(x: np.ndarray, y: np.ndarray, *, min_after: int = 2) -> Hinge | None:
-    """Least-squares continuous piecewise-linear fit with one bend, rising after it.
-
-    Every candidate bend ``k`` (leaving at least ``min_after`` points after it)
-    is solved exactly in O(1) from prefix and suffix sums, so the whole search
-    is O(n). Only bends where the line turns upwards (slope after > slope
-    before) are kept. Returns None when no such bend exists.
-    """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    n = x.size
-    if n < min_after + 3:
-        return None
-    span = max(float(x[-1] - x[0]), 1e-300)
-    x = (x - x[0]) / span  # condition the normal equations
-    ks = np.arange(1, n - min_after)
-    xk = x[ks]
-    # suffix sums over i > k
-    def suffix(a: np.ndarray) -> np.ndarray:
-        c = np.concatenate([np.cumsum(a[::-1])[::-1], [0.0]])
-        return c[ks + 1]
-
-    sx, sxx, sy, sxy = suffix(x), suffix(x * x), suffix(y), suffix(x * y)
-    cnt = (n - 1 - ks).astype(np.float64)
-    sh = sx - cnt * xk
-    sxh = sxx - xk * sx
-    shh = sxx - 2 * xk * sx + cnt * xk * xk
-    shy = sxy - xk * sy
-    tx, txx, ty, txy, tyy = x.sum(), (x * x).sum(), y.sum(), (x * y).sum(), (y * y).sum()
-    m = np.empty((ks.size, 3, 3))
-    m[:, 0, 0], m[:, 0, 1], m[:, 0, 2] = n, tx, sh
-    m[:, 1, 0], m[:, 1, 1], m[:, 1, 2] = tx, txx, sxh
-    m[:, 2, 0], m[:, 2, 1], m[:, 2, 2] = sh, sxh, shh
-    rhs = np.stack([np.full(ks.size, ty), np.full(ks.size, txy), shy], axis=1)
-    ok = np.abs(np.linalg.det(m)) > 1e-12 * max(1.0, float(n) ** 3)
-    if not ok.any():
-        return None
-    beta = np.zeros((ks.size, 3))
-    beta[ok] = np.linalg.solve(m[ok], rhs[ok][..., None])[..., 0]
-    rss = tyy - np.einsum("ij,ij->i", beta, rhs)
-    rss = np.where(ok & (beta[:, 2] > 0), rss, np.inf)
-    if not np.isfinite(rss).any():
-        return None
-    best = int(np.argmin(rss))
-    line = np.polyfit(x, y, 1)
-    rss_line = float(np.sum((y - np.polyval(line, x)) ** 2))
-    scale = 1.0 / span
-    return Hinge(
-        k=int(ks[best]),
-        before=float(beta[best, 1]) * scale,
-        after=float(beta[best, 1] + beta[best, 2]) * scale,
-        gain=max(0.0, rss_line - float(rss[best])),
-        rss=max(0.0, float(rss[best])),
-    )

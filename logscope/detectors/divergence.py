@@ -5,9 +5,10 @@ Method (docs/detectors.md has the long form): on the oriented block medians
 median, the run diverged if its level at the end stays far above its best:
 at least ``min_ratio`` times the best loss (or, for metrics and non-positive
 losses, ``min_lost_gain`` of the gain made so far) and ``z_threshold`` noise
-scales. The onset is the bend of a continuous two-piece line fitted by least
-squares around the best point, and a Mann-Kendall test (autocorrelation
-corrected) must confirm the rise from the onset on. A spike that recovers, a
+scales. The onset is where the smoothed curve leaves the bottom for good (the
+last point after its minimum within two standard errors of it), and a
+Mann-Kendall test (autocorrelation corrected) must confirm the rise from the
+onset on. A spike that recovers, a
 warm-up bump or a learning-rate step cannot fire: the end level is not high.
 Validation series with a training twin are left to the overfitting detector.
 """
@@ -19,8 +20,8 @@ import numpy as np
 from ..model import Finding, Run
 from ..smoothing import rolling_median
 from . import _evidence
-from ._series import Prepared, fmt, judged, merge, prepare, run_span
-from ._stats import hinge_fit, mann_kendall
+from ._series import FRACTIONS, Prepared, fmt, headline, merge, prepare, run_span
+from ._stats import mann_kendall
 
 
 def detect(
@@ -43,7 +44,7 @@ def detect(
     twins = {val for _, val in run.pairs}
     first, last = run_span(run)
     found: list[tuple[int, Finding]] = []
-    for series in judged(run):
+    for series in headline(run):
         if series.name in twins:
             continue
         p = prepare(series)
@@ -55,7 +56,8 @@ def detect(
         rank = 0 if series.metric == "loss" and series.split == "train" else 1 if series.metric == "loss" else 2
         found.append((rank, _finding(run, p, hit)))
     found.sort(key=lambda rf: (rf[0], rf[1].step if rf[1].step is not None else 0, rf[1].series))
-    return merge([f for _, f in found], tolerance=0.1 * max(last - first, 1))
+    # one run diverges once: every diverging series joins the first (training loss) finding
+    return merge([f for _, f in found], tolerance=float(max(last - first, 1)))
 
 
 class _Hit:
@@ -85,18 +87,22 @@ def _judge(p: Prepared, *, min_ratio: float, min_lost_gain: float, z_threshold: 
     else:
         gain = float(np.median(z[: max(1, tail)])) - best_level
         if gain <= 0:
-            return None
+            return None  # never improved: nothing to collapse from
         needed = min_lost_gain * gain
+        if p.series.metric in FRACTIONS:
+            # and a tenth of the metric's scale (0.1, or 10 points of a percentage)
+            needed = max(needed, 0.1 * (100.0 if float(np.median(np.abs(p.values))) > 1.0 else 1.0))
     sigma = p.sigma
     if rise < needed or rise < z_threshold * sigma:
         return None
     # The rise must be sustained: the whole tail stays above the halfway mark.
     if float(np.min(z[-tail:])) < best_level + 0.5 * rise:
         return None
-    lo = max(0, best - max(3, nb - 1 - best))
-    fit = hinge_fit(p.bx[lo:], z[lo:], min_after=2)
-    onset = best if fit is None else lo + fit.k
-    onset = min(onset, nb - 3)
+    # Onset: the last block, from the minimum on, whose smoothed level is still within two
+    # standard errors of the minimum; past it the curve leaves the bottom for good.
+    se = 1.2533 * sigma / np.sqrt(window)
+    at_bottom = np.flatnonzero(z[best:] <= best_level + 2 * se)
+    onset = min(best + int(at_bottom[-1]), nb - 3)
     trend = mann_kendall(p.by[max(0, onset - 2):])
     if trend.p_up > alpha:
         return None

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..model import Finding, Run
 from ..smoothing import rolling_median
-from ._series import by_metric, fmt, judged, prepare, value_at
+from ._series import by_metric, fmt, headline, prepare, value_at
 from ._stats import MAD_TO_SIGMA, mann_kendall
 from .spike import centred_residuals
 
@@ -22,7 +22,7 @@ def detect(
     run: Run,
     *,
     min_noise: float = 0.25,
-    ratio: float = 0.5,
+    ratio: float = 0.4,
     strong_ratio: float = 1.0,
     min_points: int = 50,
 ) -> list[Finding]:
@@ -34,7 +34,7 @@ def detect(
     are not judged (epoch averages are rarely noisy).
     """
     out = []
-    for series in judged(run):
+    for series in headline(run):
         if series.metric != "loss" or series.split != "train":
             continue
         p = prepare(series)

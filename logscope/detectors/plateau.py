@@ -6,16 +6,20 @@ rolling median, candidate stretches are where the running best improves by
 less than a practical band (``band`` relative, widened to ``z_threshold``
 standard errors of the smoothed level) for at least ``min_share`` of the run.
 A candidate is a plateau when it is also flat in the other direction (no bump
-wider than two bands) and either a Mann-Kendall test (autocorrelation
+wider than two bands), its Theil-Sen line falls by less than half a band, and either a Mann-Kendall test (autocorrelation
 corrected) finds no significant improving trend in it (p >= ``alpha``) or an
 equivalence test on its Theil-Sen slope (autocorrelation-widened interval)
 shows with p < ``alpha`` that the loss improved by less than the band. A plateau from the start is
 *stuck*; one followed by clear progress is *mid_run* (the LR series tells
-whether a drop ended it). Separately, the *converged* step is where the rest
-of the run gained less than ``converged_fraction`` of the total improvement.
+whether a drop ended it). Series whose noise band would exceed 50% are not
+judged. Separately, the *converged* step is where the rest
+of the run gained less than ``converged_fraction`` of the total improvement
+and less than ``converged_gain`` relative.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 from scipy import stats
@@ -23,7 +27,7 @@ from scipy import stats
 from ..model import Finding, Run, Series
 from ..smoothing import rolling_median
 from ._evidence import lr_drop
-from ._series import Prepared, by_metric, fmt, judged, merge, pairs, prepare, run_span, value_at
+from ._series import Prepared, by_metric, fmt, headline, is_total, pairs, prepare, run_span, value_at
 from ._stats import ar1, mann_kendall, theil_sen
 
 
@@ -35,7 +39,8 @@ def detect(
     min_share: float = 0.15,
     alpha: float = 0.05,
     stuck_gain: float = 0.1,
-    converged_fraction: float = 0.01,
+    converged_fraction: float = 0.05,
+    converged_gain: float = 0.05,
     converged_min_share: float = 0.15,
     min_points: int = 8,
 ) -> list[Finding]:
@@ -48,12 +53,13 @@ def detect(
     equivalence test; ``stuck_gain``: a plateau is stuck when the loss had
     improved by less than this (relative) before it; ``converged_fraction``:
     share of the total improvement below which the rest of the run counts as
-    converged; ``converged_min_share``: shortest converged tail reported;
+    converged; ``converged_gain``: and the relative improvement (losses) it must
+    also stay under; ``converged_min_share``: shortest converged tail reported;
     ``min_points``: shorter series are not judged.
     """
     first, last = run_span(run)
     length = max(last - first, 1)
-    candidates = [s for s in judged(run) if s.metric == "loss"] or judged(run)
+    candidates = [s for s in headline(run) if s.metric == "loss"] or headline(run)
     found: list[Finding] = []
     for series in sorted(candidates, key=lambda s: (s.split != "train", s.name)):
         p = prepare(series)
@@ -61,16 +67,33 @@ def detect(
             continue  # too short, or exactly 0 throughout (the suspicious detector's business)
         found.extend(_plateaus(run, p, length=length, band=band, z_threshold=z_threshold, min_share=min_share,
                                alpha=alpha, stuck_gain=stuck_gain))
-    found = merge(found, tolerance=0.1 * length, key="phase")
+    found = _merge_overlapping(found)
     main = _main_series(run, candidates)
     if main is not None:
         p = prepare(main)
         if p.nb >= min_points:
             conv = _converged(run, p, length=length, band=band, z_threshold=z_threshold,
-                              fraction=converged_fraction, min_share=converged_min_share)
+                              fraction=converged_fraction, max_gain=converged_gain, min_share=converged_min_share)
             if conv is not None:
                 found.append(conv)
     return found
+
+
+def _merge_overlapping(findings: list[Finding]) -> list[Finding]:
+    """One finding per plateau seen on several series: same phase, spans overlapping by half the shorter."""
+    out: list[Finding] = []
+    for f in findings:
+        for i, g in enumerate(out):
+            if g.evidence.get("phase") != f.evidence.get("phase"):
+                continue
+            a0, a1, b0, b1 = g.step or 0, g.end_step or 0, f.step or 0, f.end_step or 0
+            overlap = min(a1, b1) - max(a0, b0)
+            if overlap >= 0.5 * max(min(a1 - a0, b1 - b0), 1):
+                out[i] = replace(g, series=g.series + tuple(x for x in f.series if x not in g.series))
+                break
+        else:
+            out.append(f)
+    return out
 
 
 def _main_series(run: Run, candidates: list[Series]) -> Series | None:
@@ -96,35 +119,81 @@ def _smooth(p: Prepared, band: float, z_threshold: float) -> tuple[np.ndarray, f
     return z, se, max(practical, z_threshold * se)
 
 
+#: Widest band (relative, or share of the range for metrics) a plateau may be judged with.
+MAX_BAND = 0.5
+
+
 def _plateaus(run: Run, p: Prepared, *, length: int, band: float, z_threshold: float, min_share: float,
               alpha: float, stuck_gain: float) -> list[Finding]:
     z, _, width = _smooth(p, band, z_threshold)
     r = np.minimum.accumulate(z)
     nb = p.nb
+    spread = max(float(z.max() - z.min()), 1e-12)
+    if width > (float(np.log1p(MAX_BAND)) if p.log else MAX_BAND * spread):
+        return []  # so noisy that "flat within the noise" says nothing
+    stuck_width = max(width, float(np.log1p(stuck_gain)) if p.log else stuck_gain * spread)
     out: list[Finding] = []
-    stride = max(1, nb // 100)
+    # Stuck: from the first block, the running best stays within stuck_gain of the starting level
+    # (the first raw point counts too: a loss that fell before the second log line was not stuck).
+    j = _last_within(r, max(float(z[0]), float(np.median(p.by[:2]))) - stuck_width)
     i = 0
-    while i < nb - 2:
-        # the last block whose running best is still within the band of block i's
-        j = int(np.searchsorted(-r, -(r[i] - width), side="left")) - 1
-        j = min(max(j, i), nb - 1)
-        span = p.block_end_step(j) - p.block_step(i)
-        if span < min_share * length or j - i + 1 < 4:
-            i += stride
-            continue
-        seg = z[i: j + 1]
-        lo, hi = np.quantile(seg, [0.05, 0.95])
-        p_flat = _equivalence(p.bx[i: j + 1], p.by[i: j + 1], width)
-        p_trend = mann_kendall(p.by[i: j + 1]).p_down
-        if hi - lo > 2 * width or (p_flat >= alpha and p_trend < alpha):
-            i += stride
-            continue
-        finding = _classify(run, p, z, r, i, j, width=width, length=length, p_flat=p_flat, p_trend=p_trend,
-                            stuck_gain=stuck_gain)
-        if finding is not None:
-            out.append(finding)
+    seg = _accept(p, z, 0, j, stuck_width, alpha=alpha, min_len=min_share * length)
+    if seg is not None:
+        out.append(_stuck(run, p, z, 0, j, seg, length=length, width=stuck_width))
         i = j + 1
+    # Mid-run: after real progress, a stretch within the band, then clear progress again soon after.
+    segments: list[tuple[int, int]] = []
+    stride = max(1, nb // 100)
+    while i < nb - 2:
+        j = _last_within(r, float(r[i]) - width)
+        if (j >= nb - 1 or float(z[0] - r[i]) < stuck_width
+                or _accept(p, z, i, j, width, alpha=alpha, min_len=min_share * length) is None
+                or _gain_after(p, r, i, j, length) < 2 * width):
+            i += stride
+            continue
+        if segments and segments[-1][1] == i - 1 and abs(float(np.median(z[segments[-1][0]: i])) - float(r[i])) < width:
+            segments[-1] = (segments[-1][0], j)  # the running best drifted by noise: one plateau, not two
+        else:
+            segments.append((i, j))
+        i = j + 1
+    for a, b in segments:
+        seg = _accept(p, z, a, b, width, alpha=alpha, min_len=0.0)
+        if seg is not None:
+            out.append(_mid_run(run, p, z, r, a, b, seg, length=length, width=width))
     return out
+
+
+def _last_within(r: np.ndarray, level: float) -> int:
+    """The last index whose running best ``r`` (non-increasing) is still above ``level``."""
+    return int(np.searchsorted(-r, -level, side="left")) - 1
+
+
+def _accept(p: Prepared, z: np.ndarray, i: int, j: int, width: float, *, alpha: float,
+            min_len: float) -> tuple[float, float] | None:
+    """(trend p, equivalence p) when blocks i..j form a plateau of at least ``min_len`` steps, else None."""
+    if j - i + 1 < 4 or p.block_end_step(j) - p.block_step(i) < min_len:
+        return None
+    lo, hi = np.quantile(z[i: j + 1], [0.05, 0.95])
+    if hi - lo > 2 * width:
+        return None  # a bump (warm-up, spike cluster), not a flat stretch
+    slope, _, _ = theil_sen(p.bx[i: j + 1], p.by[i: j + 1])
+    if -slope * float(p.bx[j] - p.bx[i]) > 0.5 * width:
+        return None  # a steady slow decline that only just stayed inside the band, not a flat stretch
+    trend = mann_kendall(p.by[i: j + 1])
+    if trend.p_up < alpha:
+        return None  # getting worse is not a plateau (overfitting, divergence)
+    p_trend = trend.p_down
+    p_flat = _equivalence(p.bx[i: j + 1], p.by[i: j + 1], width)
+    if p_trend < alpha and p_flat >= alpha:
+        return None  # significantly improving, and not confidently by less than the band
+    return p_trend, p_flat
+
+
+def _gain_after(p: Prepared, r: np.ndarray, i: int, j: int, length: int) -> float:
+    """Improvement of the running best within half the plateau's length (at least 5% of the run) after it."""
+    horizon = p.block_end_step(j) + max(0.5 * (p.block_end_step(j) - p.block_step(i)), 0.05 * length)
+    k = min(int(np.searchsorted(p.bx, horizon, side="right")) - 1, p.nb - 1)
+    return float(r[j] - r[max(k, j)])
 
 
 def _equivalence(x: np.ndarray, y: np.ndarray, width: float) -> float:
@@ -146,55 +215,77 @@ def _equivalence(x: np.ndarray, y: np.ndarray, width: float) -> float:
     return float(stats.norm.sf(margin / se))
 
 
-def _classify(run: Run, p: Prepared, z: np.ndarray, r: np.ndarray, i: int, j: int, *, width: float, length: int,
-              p_flat: float, p_trend: float, stuck_gain: float) -> Finding | None:
-    nb = p.nb
+def _stuck(run: Run, p: Prepared, z: np.ndarray, i: int, j: int, seg: tuple[float, float], *, length: int,
+           width: float) -> Finding:
     start, end = p.block_step(i), p.block_end_step(j)
-    first_step = int(p.steps[0])
-    pre_gain = float(z[0] - r[i])
-    stuck_limit = float(np.log1p(stuck_gain)) if p.log else stuck_gain * max(float(z.max() - z.min()), 1e-12)
-    stuck = pre_gain < max(stuck_limit, width) and (start - first_step) <= 0.1 * length
-    after_gain = float(r[j] - r[-1])
-    if not stuck and (j >= nb - 1 or after_gain < 2 * width):
-        return None  # the tail: the converged check reports it
+    p_trend, p_flat = seg
     level = p.raw(float(np.median(z[i: j + 1])))
     share = 100 * (end - start) / length
     series = p.series
+    chance = _chance_classes(level) if p.log and is_total(series) else None
     evidence: dict[str, float | int | str | bool | None] = {
-        "phase": "stuck" if stuck else "mid_run",
+        "phase": "stuck",
         "p_value": p_trend,
         "equivalence_p_value": p_flat,
         "level": level,
         "share_of_run": share / 100,
         "band": width,
+        "chance_classes": chance,
     }
-    if stuck:
-        chance = _chance_classes(level) if p.log and series.metric == "loss" else None
-        evidence["chance_classes"] = chance
-        note = f", about ln({chance}) = {fmt(float(np.log(chance)))}, a uniform guess over {chance} classes" if chance else ""
-        whole = " for the whole run" if j >= nb - 1 else f" until step {end}"
-        message = (f"{series.name} was stuck from the start{whole} ({fmt(share, 3)}% of the run) at {fmt(level)}{note} "
-                   f"(improving-trend p={p_trend:.2g}).")
-        return Finding("plateau", "warning", run.name, (series.name,), start, end, message, evidence,
-                       _stuck_fixes(run, start, chance))
+    note = f", about ln({chance}) = {fmt(float(np.log(chance)))}, a uniform guess over {chance} classes" if chance else ""
+    whole = " for the whole run" if j >= p.nb - 1 else f" until step {end}"
+    message = (f"{series.name} was stuck from the start{whole} ({fmt(share, 3)}% of the run) at {fmt(level)}{note} "
+               f"({_flat_text(p_trend, p_flat, width, p.log)}).")
+    return Finding("plateau", "warning", run.name, (series.name,), start, end, message, evidence,
+                   _stuck_fixes(run, start, chance))
+
+
+def _mid_run(run: Run, p: Prepared, z: np.ndarray, r: np.ndarray, i: int, j: int, seg: tuple[float, float], *,
+             length: int, width: float) -> Finding:
+    start, end = p.block_step(i), p.block_end_step(j)
+    p_trend, p_flat = seg
+    level = p.raw(float(np.median(z[i: j + 1])))
+    share = 100 * (end - start) / length
+    series = p.series
+    after_gain = _gain_after(p, r, i, j, length)
     drop = lr_drop(run, int(end - 0.05 * length), int(end + 0.05 * length))
-    evidence.update(drop)
-    evidence["gain_after"] = float(np.expm1(after_gain)) if p.log else after_gain
+    evidence: dict[str, float | int | str | bool | None] = {
+        "phase": "mid_run",
+        "p_value": p_trend,
+        "equivalence_p_value": p_flat,
+        "level": level,
+        "share_of_run": share / 100,
+        "band": width,
+        "gain_after": float(np.expm1(after_gain)) if p.log else after_gain,
+        **drop,
+    }
     by_lr = drop.get("ended_by_lr_drop") is True
     how = (f", when the learning rate dropped from {fmt(drop['lr_before'], 3)} to {fmt(drop['lr_after'], 3)}"
            if by_lr else " on its own" if drop.get("ended_by_lr_drop") is False else "")
     message = (f"{series.name} stalled at {fmt(level)} from step {start} to {end} ({fmt(share, 3)}% of the run) "
-               f"before improving again{how} (improving-trend p={p_trend:.2g}).")
+               f"before improving again{how} ({_flat_text(p_trend, p_flat, width, p.log)}).")
     severity = "info" if by_lr or share < 20 else "warning"
     return Finding("plateau", severity, run.name, (series.name,), start, end, message, evidence,
                    _mid_fixes(run, start, end, by_lr, drop))
 
 
+def _flat_text(p_trend: float, p_flat: float, width: float, log: bool) -> str:
+    """Which test showed the stretch flat, with its p-value."""
+    if p_flat < p_trend:
+        size = f"{fmt(100 * float(np.expm1(width)), 2)}%" if log else fmt(width, 2)
+        return f"it changed by less than {size} across it, equivalence p={p_flat:.2g}"
+    return f"no significant improving trend, p={p_trend:.2g}"
+
+
 def _chance_classes(level: float) -> int | None:
-    """k when ``level`` is within 3% of ln(k) for 2 <= k <= 100000 (a uniform guess over k classes)."""
-    k = int(round(float(np.exp(level))))
-    if k >= 2 and k <= 100_000 and abs(level - np.log(k)) <= 0.03 * np.log(k):
-        return k
+    """k when ``level`` is within 1% of ln(k), for k in 2..20, 100 or 1000 (a uniform guess over k classes).
+
+    Larger k are left out: ln(k) for neighbouring k are closer than the
+    tolerance, so any level would match some k.
+    """
+    for k in (*range(2, 21), 100, 1000):
+        if abs(level - np.log(k)) <= 0.01 * np.log(k):
+            return k
     return None
 
 
@@ -222,16 +313,20 @@ def _mid_fixes(run: Run, start: int, end: int, by_lr: bool, drop: dict[str, obje
 
 
 def _converged(run: Run, p: Prepared, *, length: int, band: float, z_threshold: float, fraction: float,
-               min_share: float) -> Finding | None:
+               max_gain: float, min_share: float) -> Finding | None:
     z, se, width = _smooth(p, band, z_threshold)
     nb = p.nb
+    # a heavier smoother for the tail level: the tail is flat, and the step found depends on its noise
+    w = max(3, nb // 10)
+    zc = rolling_median(p.by, w)
+    se = 1.2533 * p.sigma / np.sqrt(w)
     tail = max(2, nb // 20)
-    z_end = float(np.median(z[-tail:]))
+    z_end = float(np.median(zc[-tail:]))
     total = float(z[0] - z_end)
     if total <= width or z_end > float(z.min()) + width:
         return None  # never improved (stuck) or ended worse than its best (overfitting, divergence)
-    threshold = max(fraction * total, 2 * se)
-    still = np.flatnonzero(z - z_end >= threshold)
+    threshold = max(min(fraction * total, float(np.log1p(max_gain)) if p.log else np.inf), 2 * se)
+    still = np.flatnonzero(zc - z_end >= threshold)
     conv = int(still[-1]) + 1 if still.size else 0
     if conv >= nb:
         return None
@@ -241,13 +336,13 @@ def _converged(run: Run, p: Prepared, *, length: int, band: float, z_threshold: 
     if share < min_share:
         return None
     trend = mann_kendall(p.by[conv:])
-    gained = float(np.expm1(z[conv] - z_end)) if p.log else float(z[conv] - z_end)
+    gained = float(np.expm1(zc[conv] - z_end)) if p.log else float(zc[conv] - z_end)
     series = p.series
     pct = fmt(100 * share, 3)
     gain_text = f"{fmt(100 * gained, 2)}%" if p.log else fmt(gained, 3)
     message = (f"{series.name} converged by step {step}: the remaining {pct}% of the run ({last - step} steps) "
-               f"improved it by only {gain_text}, under {fmt(100 * fraction, 2)}% of its total improvement "
-               f"(remaining trend p={trend.p_down:.2g}).")
+               f"improved it by only {gain_text} ({fmt(100 * (zc[conv] - z_end) / total, 2)}% of its total "
+               f"improvement; remaining trend p={trend.p_down:.2g}).")
     evidence: dict[str, float | int | str | bool | None] = {
         "phase": "converged",
         "p_value": trend.p_down,

@@ -19,7 +19,7 @@ from scipy import stats
 
 from ..model import Finding, Run
 from ..smoothing import rolling_median
-from ._series import Prepared, blocks, fmt, judged, merge, prepare, run_span
+from ._series import FRACTIONS, Prepared, blocks, fmt, headline, merge, prepare, run_span
 from ._stats import MAD_TO_SIGMA
 
 #: Series longer than this get a block-median baseline instead of a point rolling median.
@@ -42,13 +42,14 @@ def detect(
     reach this multiple of its baseline; ``min_drop``: a metric dip must also
     be this share of the series' range; ``recover_scales``: back within this
     many scales (or a tenth of the spike's height) counts as recovered; ``max_share``: longest excursion (share of
-    the run's points) still called a spike; ``min_points``: shorter series are
+    the run's points) still called a spike (spikes at least twice the local level, or
+    a fifth of a metric's range, are warnings, except in the first 10% of the run); ``min_points``: shorter series are
     not judged.
     """
     first, last = run_span(run)
     found: list[Finding] = []
     spacing = []
-    for series in judged(run):
+    for series in headline(run):
         p = prepare(series)
         if p.n < min_points:
             continue
@@ -71,7 +72,10 @@ def centred_residuals(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
     n = y.size
     if n <= LONG:
         resid = y - rolling_median(y, max(5, min(51, n // 10)))
-        return resid, np.full(n, MAD_TO_SIGMA * float(np.median(np.abs(resid))))
+        scale = MAD_TO_SIGMA * float(np.median(np.abs(resid)))
+        if scale == 0:  # quantised or saturated values: fall back to the mean absolute residual
+            scale = 1.2533 * float(np.mean(np.abs(resid)))
+        return resid, np.full(n, scale)
     idx = np.arange(n, dtype=np.float64)
     bx, by, _ = blocks(idx, y, 1000)
     resid = y - np.interp(idx, bx, rolling_median(by, 3))
@@ -109,7 +113,12 @@ def _events(run: Run, p: Prepared, *, k: float, min_ratio: float, min_drop: floa
             max_share: float) -> list[Finding]:
     left, right, scale = local_baseline(p)
     resid = np.nan_to_num(p.y - np.maximum(left, right), nan=-np.inf)
-    floor = float(np.log(min_ratio)) if p.log else min_drop * max(float(np.ptp(p.y)), 1e-12)
+    if p.log:
+        floor = float(np.log(min_ratio))
+    else:
+        floor = min_drop * max(float(np.ptp(p.y)), 1e-12)
+        if p.series.metric in FRACTIONS:  # and two points of a fraction (or of a percentage)
+            floor = max(floor, 0.02 * (100.0 if float(np.median(np.abs(p.values))) > 1.0 else 1.0))
     threshold = np.maximum(k * scale, floor)
     if p.n >= 1000:
         # Heavy-tailed noise: ignore anything the series' own extreme quantile already reaches.
@@ -164,6 +173,9 @@ def _finding(run: Run, p: Prepared, a: int, peak: int, rec: int, resid: np.ndarr
     else:
         size = f"{fmt(abs(peak_value - baseline), 3)} away from its local level of {fmt(baseline)}"
         strong = abs(peak_value - baseline) >= 0.2 * max(float(np.ptp(p.values)), 1e-12)
+    early = (int(p.steps[a]) - int(p.steps[0])) < 0.1 * max(int(p.steps[-1]) - int(p.steps[0]), 1)
+    strong = strong and not early  # early instability (warm-up, normalisation statistics) is common and harmless
+    evidence["early"] = early
     message = (f"{series.name} spiked at step {int(p.steps[a])} to {fmt(peak_value)} at step {int(p.steps[peak])}, "
                f"{size} ({fmt(height, 3)} noise scales), and recovered by step {int(p.steps[rec])}.")
     fixes = ("if spikes recur, clip gradients (e.g. max norm 1.0) and lower the learning rate a little",

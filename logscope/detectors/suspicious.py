@@ -9,8 +9,10 @@ and on how many points. Three families:
 * ``val_better``: validation loss under ``leak_ratio`` times training loss (or
   validation accuracy ``leak_margin`` above training) over the first evaluations
   and most of the run: possible leakage or evaluation on training data;
-* ``out_of_range``: a fraction-valued metric (accuracy, precision, ...) outside
-  [0, 1] (or [0, 100] for percentages).
+* ``out_of_range``: a bounded metric (accuracy, precision, recall, F1, AUC,
+  IoU, mAP; not error rates, which can exceed 1) outside [0, 1] (or [0, 100]
+  for percentages); -1, which COCO-style evaluators write for "undefined", is
+  ignored.
 """
 
 from __future__ import annotations
@@ -18,15 +20,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import Finding, Run, Series
-from ._series import FRACTIONS, fmt, judged, pairs
+from ._series import BOUNDED, FRACTIONS, fmt, judged, pairs
 
 
 def detect(
     run: Run,
     *,
-    leak_ratio: float = 0.5,
-    leak_margin: float = 0.1,
-    min_evals: int = 3,
+    leak_ratio: float = 0.35,
+    leak_margin: float = 0.2,
+    min_evals: int = 5,
 ) -> list[Finding]:
     """Findings for exact zeros, validation far better than training, and out-of-range metrics.
 
@@ -42,7 +44,7 @@ def detect(
             continue
         if series.metric == "loss":
             out.extend(_zero_or_negative(run, series, finite))
-        if series.metric in FRACTIONS:
+        if series.metric in BOUNDED:
             out.extend(_range(run, series, finite))
     for train, val in pairs(run):
         f = _val_better(run, train, val, leak_ratio=leak_ratio, leak_margin=leak_margin, min_evals=min_evals)
@@ -91,12 +93,15 @@ def _zero_or_negative(run: Run, series: Series, finite: np.ndarray) -> list[Find
 
 
 def _range(run: Run, series: Series, finite: np.ndarray) -> list[Finding]:
+    finite = finite[finite != -1]  # COCO-style evaluators write -1 for "undefined" (no objects of that size)
+    if finite.size == 0:
+        return []
     percent = float(np.median(finite)) > 1.0
     hi = 100.0 if percent else 1.0
     bad = (finite < 0) | (finite > hi + 1e-9)
     if not bad.any():
         return []
-    ok = np.isfinite(series.values)
+    ok = np.isfinite(series.values) & (series.values != -1)
     steps = series.steps[ok]
     first = int(steps[np.argmax(bad)])
     scale = "[0, 100] (percent)" if percent else "[0, 1]"
