@@ -264,3 +264,22 @@ def test_html_compares_a_sweep_on_its_shared_headline_series() -> None:
 
 def test_html_does_not_compare_unrelated_runs() -> None:
     assert 'id="compare-title"' not in htmlreport.render(every_marker_report())
+
+
+@pytest.mark.parametrize("make", [every_marker_report, hostile_report, lambda: sweep_report(3000)],
+                         ids=["every-marker", "hostile", "sweep"])
+def test_markdown_renders_to_plain_safe_html(make) -> None:  # type: ignore[no-untyped-def]
+    """A CommonMark parser with GitHub's tables gives only plain tags, no attributes, one row per listed run."""
+    from markdown_it import MarkdownIt
+
+    report = make()
+    md = markdown.render(report)
+    html = MarkdownIt("commonmark", {"html": True}).enable("table").render(md)
+    scan = _scan(html)
+    allowed = {"h2", "p", "table", "thead", "tbody", "tr", "th", "td", "code", "details", "summary", "ol", "ul",
+               "li", "strong", "em", "sub"}
+    assert {t for t, _ in scan.tags} <= allowed
+    assert [(t, a) for t, a in scan.tags if a] == []  # no href, src, on* or style anywhere
+    rows = html[html.index("<tbody>") : html.index("</tbody>")].split("<tr>")[1:]
+    assert rows and all(row.count("<td>") == 5 for row in rows)
+    assert len(rows) == len(report.runs) or "more run(s) not listed" in md
