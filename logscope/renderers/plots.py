@@ -39,6 +39,9 @@ COLUMNS = 300
 SMOOTH_MIN_POINTS = 50
 #: The smoothing weight, as TensorBoard's default.
 SMOOTHING = 0.6
+#: Values beyond +/- this are drawn at it (and magnitudes below its inverse at that, on a log
+#: scale): axis arithmetic must not overflow, and 1e100 is already "exploded" for any loss.
+DISPLAY_LIMIT = 1e100
 #: Metric families drawn as logged, never smoothed.
 UNSMOOTHED = frozenset({"lr"})
 #: A positive series whose max/min ratio reaches this is drawn on a log scale.
@@ -74,6 +77,7 @@ class Chart:
     drawn: int  # points in the SVG paths (raw and smoothed lines)
     downsampled: bool  # some line was reduced for display
     few_points: bool  # some line was too short to smooth and is drawn as logged
+    clipped: bool  # some value was beyond +/-DISPLAY_LIMIT and is drawn at the limit
 
 
 def markers_for(findings: Sequence[tuple[int, Finding]], names: set[str]) -> list[Marker]:
@@ -125,17 +129,21 @@ def markers_for(findings: Sequence[tuple[int, Finding]], names: set[str]) -> lis
 def chart(series: Sequence[Series], markers: Sequence[Marker], *, ylabel: str) -> Chart:
     """An SVG line chart of ``series`` on a shared step axis, with ``markers`` drawn on it."""
     lines = [_prepare(s) for s in series]
+    clipped = any(ln.clipped for ln in lines)
     finite_y = [ln.y for ln in lines if ln.y.size] + [
-        np.array([m.value]) for m in markers if m.value is not None and math.isfinite(m.value)
+        np.array([_clip(m.value)]) for m in markers if m.value is not None and math.isfinite(m.value)
     ]
     ys = np.concatenate(finite_y) if finite_y else np.array([0.0, 1.0])
     all_steps = [s.steps.astype(np.float64) for s in series if len(s)]
     xs = np.concatenate(all_steps) if all_steps else np.array([0.0, 1.0])
     x0, x1 = float(xs.min()), float(xs.max())
-    if x1 <= x0:
-        x0, x1 = x0 - 1.0, x1 + 1.0
+    if x1 <= x0:  # one step: widen enough to stay representable at any magnitude
+        half = max(1.0, abs(x0) * 1e-6)
+        x0, x1 = x0 - half, x1 + half
     y_lo, y_hi = float(ys.min()), float(ys.max())
-    log_y = y_lo > 0 and y_hi / y_lo >= LOG_RATIO
+    log_y = y_lo > 0 and math.log10(y_hi) - math.log10(y_lo) >= math.log10(LOG_RATIO)
+    if log_y:
+        y_lo = max(y_lo, 1 / DISPLAY_LIMIT)
     scale = _Scale(x0, x1, y_lo, y_hi, log_y)
 
     parts = [
@@ -185,6 +193,7 @@ def chart(series: Sequence[Series], markers: Sequence[Marker], *, ylabel: str) -
         drawn=drawn,
         downsampled=downsampled,
         few_points=few,
+        clipped=clipped,
     )
 
 
@@ -198,18 +207,20 @@ class _Line:
     breaks: np.ndarray  # indices into x where a non-finite gap splits the line
     bad_steps: np.ndarray
     points: int
+    clipped: bool  # some value lay beyond DISPLAY_LIMIT and is drawn at it
 
 
 def _prepare(s: Series) -> _Line:
     finite = np.isfinite(s.values)
     x = s.steps[finite].astype(np.float64)
-    y = s.values[finite].astype(np.float64)
+    raw = s.values[finite].astype(np.float64)
+    y = np.clip(raw, -DISPLAY_LIMIT, DISPLAY_LIMIT)
     # A gap of non-finite points starts a new piece of line.
     kept_before = np.cumsum(finite) - finite
     gap_starts = np.flatnonzero(~finite[1:] & finite[:-1]) + 1 if s.values.size > 1 else np.array([], np.int64)
     breaks = np.unique(kept_before[gap_starts]) if gap_starts.size else np.array([], np.int64)
     breaks = breaks[(breaks > 0) & (breaks < x.size)]
-    return _Line(x, y, breaks, s.steps[~finite].astype(np.float64), len(s))
+    return _Line(x, y, breaks, s.steps[~finite].astype(np.float64), len(s), bool(np.any(y != raw)))
 
 
 def _reduce(x: np.ndarray, y: np.ndarray, breaks: np.ndarray, reducer) -> tuple[list[np.ndarray], list[np.ndarray]]:  # type: ignore[no-untyped-def]
@@ -225,6 +236,10 @@ def _reduce(x: np.ndarray, y: np.ndarray, breaks: np.ndarray, reducer) -> tuple[
         out_x.append(rx)
         out_y.append(ry)
     return out_x, out_y
+
+
+def _clip(value: float) -> float:
+    return min(max(value, -DISPLAY_LIMIT), DISPLAY_LIMIT)
 
 
 def _num(value: object, default: float | int | None = None) -> float | None:
@@ -247,10 +262,10 @@ class _Scale:
         self.x0, self.x1 = x0, x1
         if log_y:
             self.y0, self.y1 = math.log10(y_lo), math.log10(y_hi)
-            pad = (self.y1 - self.y0) * 0.05
+            pad = max((self.y1 - self.y0) * 0.05, 1e-9)
         else:
             self.y0, self.y1 = y_lo, y_hi
-            pad = (y_hi - y_lo) * 0.06 if y_hi > y_lo else (abs(y_hi) * 0.1 or 1.0)
+            pad = (y_hi - y_lo) * 0.06 if y_hi > y_lo else max(abs(y_hi) * 0.1, 1e-12) if y_hi else 1.0
         self.y0 -= pad
         self.y1 += pad
         self.px0, self.px1 = LEFT, WIDTH - RIGHT
@@ -262,7 +277,7 @@ class _Scale:
     def sy(self, y: np.ndarray | float) -> np.ndarray | float:
         v = np.asarray(y, dtype=np.float64)
         if self.log_y:
-            v = np.log10(np.maximum(v, 1e-300))
+            v = np.log10(np.clip(v, 1 / DISPLAY_LIMIT, DISPLAY_LIMIT))
         return self.py0 + (v - self.y0) / (self.y1 - self.y0) * (self.py1 - self.py0)
 
     def x_ticks(self) -> list[float]:
@@ -391,7 +406,7 @@ def _marker(scale: _Scale, m: Marker) -> str:
                 f'<path class="m-line thin" d="M{_fmt(x)} {y + 10}V{HEIGHT - BOTTOM}"/>')
     if m.value is None:
         return ""
-    y = float(scale.sy(m.value))
+    y = float(scale.sy(_clip(m.value)))
     value = f"{title[:-8]} (value {escape(format_number(m.value))})</title>"
     if m.shape == "best":
         return f'<circle class="m-best" cx="{_fmt(x)}" cy="{_fmt(y)}" r="5.5">{value}</circle>'
