@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -47,10 +48,13 @@ TAG_PAYLOADS = (
 
 
 def _chromium(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run headless chromium once with a throw-away profile (CI runs as root, often without HOME)."""
     assert BROWSER is not None
-    cmd = [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-           "--disable-extensions", "--disable-background-networking", "--mute-audio", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    with tempfile.TemporaryDirectory(prefix="logscope-chromium-") as profile:
+        cmd = [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+               "--hide-scrollbars", "--no-first-run", "--disable-extensions", "--disable-background-networking",
+               "--mute-audio", f"--user-data-dir={profile}", *args]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def _dump_dom(page: Path) -> str:
