@@ -17,8 +17,6 @@ import dataclasses
 import sys
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from compare_pairs import BASELINE, Config, curves  # noqa: E402

@@ -22,7 +22,7 @@ import numpy as np
 from . import __version__
 from .analyze import analyze
 from .compare_stats import Curve, NoiseTest, SideMetric, curve_of, difference_test, reach_step, side_metric
-from .errors import ConfigError, LogscopeError, NoRunsFound
+from .errors import ConfigError, NoRunsFound
 from .model import SEVERITY_RANK, Finding, Report, Run, Scalar, Series, SeverityName
 from .roles import RoleOverrides
 
@@ -139,10 +139,10 @@ class GroupComparison:
     @property
     def step_ratio(self) -> float | None:
         """The longer side's last step over the shorter's; large when one side logs epochs and the other steps."""
-        ends = (self.baseline_last_step, self.candidate_last_step)
-        if None in ends or min(ends) <= 0:  # type: ignore[type-var]
+        b, c = self.baseline_last_step, self.candidate_last_step
+        if b is None or c is None or min(b, c) <= 0:
             return None
-        return max(ends) / min(ends)  # type: ignore[type-var, operator]
+        return max(b, c) / min(b, c)
 
     @property
     def regressions(self) -> tuple[MetricComparison | FindingChange, ...]:
@@ -186,8 +186,8 @@ class Comparison:
 
     @property
     def outcome(self) -> Outcome:
-        """``regression`` if anything got worse, else ``improvement``, ``unchanged``, or
-        ``incomparable`` when no metric and no finding could be compared."""
+        """``regression`` if anything got worse, else ``improvement``; ``incomparable``
+        when no metric was compared and no finding changed, else ``unchanged``."""
         if self.regressions:
             return "regression"
         if self.improvements:
@@ -353,8 +353,8 @@ def match_series(
     c_train = {val: train for train, val in twins[1]}
     for b, c, _ in list(pairs):
         bt, ct = b_train.get(b), c_train.get(c)
-        if bt in b_names and ct in c_names:
-            take(bt, ct, "role")  # type: ignore[arg-type]
+        if bt is not None and ct is not None and bt in b_names and ct in c_names:
+            take(bt, ct, "role")
     _match_roles(b_names, c_names, take)
     pairs.sort(key=lambda p: (p[0], p[1]))
     return pairs, sorted(b_names), sorted(c_names)
@@ -417,9 +417,11 @@ def _compare_group(
     match: Mapping[str, str],
     settings: Mapping[str, Any],
 ) -> GroupComparison:
+    b_union, c_union = _union_series(b_runs), _union_series(c_runs)
     twins = (_union_pairs(b_runs), _union_pairs(c_runs))
-    pairs, b_left, c_left = match_series(_union_series(b_runs), _union_series(c_runs), match, twins=twins)
-    b_rep = {s.name: s for s in _union_series(b_runs)}
+    pairs, b_left, c_left = match_series(b_union, c_union, match, twins=twins)
+    b_rep = {s.name: s for s in b_union}
+    c_rep = {s.name: s for s in c_union}
     compared = [(b, c, by) for b, c, by in pairs if by == "user" or b_rep[b].metric not in NOT_COMPARED]
     has_eval = any(b_rep[b].split in ("val", "test") for b, _, _ in compared)
     metrics = []
@@ -437,9 +439,7 @@ def _compare_group(
         metrics=tuple(metrics),
         findings=changes,
         baseline_only_series=tuple(n for n in b_left if b_rep[n].metric not in NOT_COMPARED),
-        candidate_only_series=tuple(
-            n for n in c_left if {s.name: s for s in _union_series(c_runs)}[n].metric not in NOT_COMPARED
-        ),
+        candidate_only_series=tuple(n for n in c_left if c_rep[n].metric not in NOT_COMPARED),
         baseline_last_step=_last_step(b_runs),
         candidate_last_step=_last_step(c_runs),
     )
@@ -634,7 +634,6 @@ __all__ = [
     "Comparison",
     "FindingChange",
     "GroupComparison",
-    "LogscopeError",
     "MetricComparison",
     "compare",
     "compare_reports",

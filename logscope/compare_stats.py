@@ -39,7 +39,8 @@ class Curve:
     ``best`` is the best raw value (lowest for a ``min`` metric, first such
     point) and ``best_step`` its step; ``final`` is the last finite value;
     ``noise`` the robust standard deviation of point-to-point noise next to the
-    best (:func:`local_noise`; None below :data:`MIN_NOISE_POINTS` points); ``smoothed_best`` the best of the smoothed curve.
+    best (:func:`local_noise`; None below :data:`MIN_NOISE_POINTS` points);
+    ``smoothed_best`` the best of the smoothed curve.
     """
 
     run: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,34 @@ def test_sample_plateau_candidate_is_worse_in_markdown(sample_logs: Path, tmp_pa
     md = (tmp_path / "compare.md").read_text()
     assert "PR is worse than main" in md
     assert "never reaches main's best" in md
+
+
+# ---------------------------------------------------------------- docs/compare.md agrees with the command
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "compare.md"
+
+
+def _cli_options() -> set[str]:
+    command = cli.commands["compare"]
+    return {opt for p in command.params for opt in getattr(p, "opts", []) if opt.startswith("--")}
+
+
+def test_every_option_is_documented_and_every_documented_option_exists() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    table = text[text.index("## Options"):text.index("## The outputs")]
+    documented = set(re.findall(r"`(--[a-z-]+)", table))
+    assert documented == _cli_options() - {"--help"}
+
+
+def test_the_github_actions_example_is_valid_yaml_using_real_options() -> None:
+    yaml = pytest.importorskip("yaml")
+    text = DOC.read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(.*?)```", text, flags=re.S)
+    assert block is not None
+    workflow = yaml.safe_load(block.group(1))
+    steps = workflow["jobs"]["train-and-compare"]["steps"]
+    compare_step = next(s for s in steps if s.get("id") == "compare")
+    used = set(re.findall(r"(--[a-z-]+)", compare_step["run"]))
+    assert used and used <= _cli_options()
+    assert "--fail-on regression" in compare_step["run"]
+    assert workflow["permissions"]["actions"] == "read"

@@ -162,3 +162,39 @@ def _hostile(tmp_path: Path) -> Comparison:
     b = analyze_runs([_run("main", 0.5, HOSTILE + "loss\x1b[31m")])
     c = analyze_runs([_run("pr", 0.2, HOSTILE + "loss\x1b[31m")])
     return compare_reports(b, c, baseline_label="<b>main</b>", candidate_label="@someone")
+
+
+# ---------------------------------------------------------------- the documented JSON schema
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def _closed(schema: object) -> object:
+    """The schema with additionalProperties false wherever properties are listed (no undocumented fields)."""
+    if isinstance(schema, dict):
+        out = {k: _closed(v) for k, v in schema.items()}
+        if "properties" in out and "additionalProperties" not in out:
+            out["additionalProperties"] = False
+        return out
+    if isinstance(schema, list):
+        return [_closed(v) for v in schema]
+    return schema
+
+
+@pytest.mark.parametrize("candidate", ["overfit", "diverging", "main"])
+def test_json_matches_the_documented_schema(sides: Path, candidate: str) -> None:
+    import jsonschema
+
+    schema = json.loads((DOCS / "compare.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(_closed(schema))
+    report_validator = jsonschema.Draft202012Validator(json.loads((DOCS / "report.schema.json").read_text()))
+    result = compare(sides / "main", sides / candidate)
+    for stamp in (None, "2030-01-01 00:00:00 UTC"):
+        doc = json.loads(compare_json.render(result, timestamp=stamp))
+        errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
+        assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:10])
+        for side in ("baseline", "candidate"):
+            assert not list(report_validator.iter_errors(doc[side]))
+    doc["groups"][0]["metrics"][0]["verdict"] = "fine"
+    assert list(validator.iter_errors(doc))

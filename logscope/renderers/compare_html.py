@@ -127,7 +127,8 @@ def _overlay(m: MetricComparison, g: GroupComparison, b_runs: list[Run], c_runs:
         add(plots.Marker("line", len(notes) + 1, m.baseline.reach_step, label=f"{b_label} reaches its best"),
             f"{b_label} gets within noise of its best")
         if m.candidate.reach_step is not None:
-            add(plots.Marker("line", len(notes) + 1, m.candidate.reach_step, label=f"{k_label} reaches {b_label}'s best"),
+            reached = f"{k_label} reaches {b_label}'s best"
+            add(plots.Marker("line", len(notes) + 1, m.candidate.reach_step, label=reached),
                 f"{k_label} {words.reach(m, b_label)}", "error" if m.reach == "later" and m.gating else "info")
     for f in g.findings:
         if m.baseline.series not in f.series:

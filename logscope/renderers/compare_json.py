@@ -104,7 +104,7 @@ def _side(s: SideMetric) -> dict[str, Any]:
         "noise": _num(s.noise),
         "reach_step": s.reach_step,
         "reached": s.reached,
-        "runs": [_curve(c, r) for c, r in zip(s.curves, s.reach_steps)],
+        "runs": [_curve(c, r) for c, r in zip(s.curves, s.reach_steps, strict=True)],
     }
 
 

@@ -92,7 +92,8 @@ def _group(g: GroupComparison, c: Comparison) -> str:
         lines += [f"> ⚠️ {text(note)}", ""]
     if g.metrics:
         lines += [
-            f"| | metric | {text(b)} best (step) | {text(k)} best (step) | change | evidence | speed | final ({text(b)} → {text(k)}) |",
+            f"| | metric | {text(b)} best (step) | {text(k)} best (step) | change | evidence | speed "
+            f"| final ({text(b)} → {text(k)}) |",
             "|---|---|---|---|---|---|---|---|",
         ]
         for m in g.metrics:
@@ -142,7 +143,8 @@ def _leftovers(c: Comparison) -> str:
             lines.append(f"- ⚠️ {text(side)}: … and {len(problems) - MAX_WARNINGS} more problems reading files")
     if not lines:
         return ""
-    return "<details>\n<summary>Not compared, and problems reading files</summary>\n\n" + "\n".join(lines) + "\n\n</details>\n\n"
+    head = "<details>\n<summary>Not compared, and problems reading files</summary>\n\n"
+    return head + "\n".join(lines) + "\n\n</details>\n\n"
 
 
 def _footer(c: Comparison, timestamp: str | None) -> str:

@@ -124,7 +124,8 @@ def metric_sentence(m: MetricComparison, baseline_label: str) -> str:
     The metric's name is left out: the renderer puts it in front in its own style.
     """
     if m.baseline.best is None or m.candidate.best is None:
-        return f"no finite value on {'either side' if m.baseline.best is None and m.candidate.best is None else 'one side'}"
+        both = m.baseline.best is None and m.candidate.best is None
+        return f"no finite value on {'either side' if both else 'one side'}"
     text = (f"best {format_number(m.candidate.best)} vs {format_number(m.baseline.best)} on {baseline_label} "
             f"({difference(m)}, {evidence(m)})")
     speed = reach(m, baseline_label)
@@ -162,7 +163,10 @@ def scale_note(g: GroupComparison, c: Comparison) -> str:
 
 
 def speed_notes(c: Comparison) -> list[str]:
-    """For gating metrics whose speed changed but whose best did not: ``val_loss: PR reaches main's best 1,800 steps later``."""
+    """Gating metrics whose speed changed but whose best did not.
+
+    ``val_loss: PR reaches main's best 1,800 steps later``.
+    """
     out = []
     for g in c.groups:
         where = f" ({group_title(g)})" if len(c.groups) > 1 else ""
