@@ -311,3 +311,43 @@ def test_reports_already_analysed_can_be_compared() -> None:
     assert m.reach == "sooner"
     doc = json.loads(compare_json.render(result))
     assert doc["labels"] == {"baseline": "main", "candidate": "PR"}
+
+
+# ---------------------------------------------------------------- finding changes on hand-made reports
+
+
+def _report(run_name: str, series_name: str, findings: list[tuple[str, str, int]]) -> object:
+    from logscope.model import Finding, Report
+
+    steps = np.arange(0, 100)
+    run = Run(run_name, "test", (Series(series_name, steps, 1.0 + np.exp(-steps / 20.0), split="val", metric="loss"),))
+    made = tuple(Finding(kind, severity, run_name, (series_name,), step, step, f"{kind} at {step}")  # type: ignore[arg-type]
+                 for kind, severity, step in findings)
+    return Report(runs=(run,), findings=made)
+
+
+@pytest.mark.parametrize(
+    ("base", "cand", "expected"),
+    [
+        ([("spike", "warning", 50)], [("spike", "error", 50)], ["more_severe"]),
+        ([("spike", "error", 50)], [("spike", "warning", 50)], ["less_severe"]),
+        ([("spike", "warning", 50)], [("spike", "warning", 52)], []),  # within 5% of the run
+        ([("spike", "warning", 50)], [("spike", "warning", 20)], ["earlier"]),
+        ([], [("plateau", "info", 10)], []),  # below --min-severity warning
+        ([("plateau", "warning", 10)], [], ["gone"]),
+    ],
+)
+def test_finding_changes(base: list, cand: list, expected: list[str]) -> None:
+    # The candidate names its series differently; the change is keyed by the baseline's name.
+    result = compare_reports(_report("main", "val_loss", base), _report("pr", "eval/loss", cand))  # type: ignore[arg-type]
+    (group,) = result.groups
+    assert [f.change for f in group.findings] == expected
+    assert all(f.series == ("val_loss",) for f in group.findings)
+    regressions = {"more_severe", "earlier", "new"}
+    assert [f.regression for f in group.findings] == [c in regressions for c in expected]
+
+
+def test_min_severity_info_compares_info_findings() -> None:
+    result = compare_reports(_report("main", "val_loss", []), _report("pr", "val_loss", [("plateau", "info", 10)]),  # type: ignore[arg-type]
+                             min_severity="info")
+    assert [(f.kind, f.change) for f in result.groups[0].findings] == [("plateau", "new")]

@@ -182,3 +182,27 @@ def test_the_github_actions_example_is_valid_yaml_using_real_options() -> None:
     assert used and used <= _cli_options()
     assert "--fail-on regression" in compare_step["run"]
     assert workflow["permissions"]["actions"] == "read"
+
+
+# ---------------------------------------------------------------- real runs from the shared corpus
+
+
+def test_corpus_same_training_in_two_formats_is_unchanged(corpus: Path) -> None:
+    # One YOLOv5 training, as its TensorBoard event file and as its results.csv.
+    result = compare(corpus / "tensorboard" / "helmet-yolov5-exp2", corpus / "yolo_results" / "helmet-yolov5-exp2")
+    assert result.outcome == "unchanged"
+    (group,) = result.groups
+    names = {m.baseline.series for m in group.metrics}
+    assert {"metrics/mAP_0.5", "val/box_loss", "train/box_loss"} <= names
+    for m in group.metrics:
+        assert m.verdict == "within_noise"
+        assert m.relative is None or abs(m.relative) < 1e-4  # float32 in the event file, text in the CSV
+        assert m.baseline.best_step == m.candidate.best_step
+        assert m.reach == "same"
+
+
+def test_corpus_later_version_with_nan_losses_is_a_regression(corpus: Path) -> None:
+    result = compare(corpus / "tensorboard" / "brain-tumor-v1", corpus / "tensorboard" / "brain-tumor-v3")
+    new = {f.kind for f in result.regressions if isinstance(f, FindingChange) and f.change == "new"}
+    assert "nan" in new
+    assert result.outcome == "regression"

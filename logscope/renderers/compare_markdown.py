@@ -28,7 +28,7 @@ def render(comparison: Comparison, *, timestamp: str | None = None) -> str:
     c = comparison
     b_label = c.baseline_label
     out = [f"# {_HEADLINE_ICON[c.outcome]} logscope compare: {text(words.headline(c))}", ""]
-    out.append(f"Candidate **{text(c.candidate_label)}** against baseline **{text(b_label)}**, "
+    out.append(f"**{text(c.candidate_label)}** against **{text(b_label)}**, "
                f"{words.plural(len(c.groups), 'matched configuration')}.")
     out.append("")
     for note in words.speed_notes(c):

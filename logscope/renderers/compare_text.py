@@ -77,7 +77,8 @@ def difference(m: MetricComparison) -> str:
     if m.difference is None:
         return "—"
     if m.relative is not None:
-        return f"{m.relative * 100:+.1f}%"
+        text = f"{m.relative * 100:+.1f}%"
+        return "0.0%" if text in ("+0.0%", "-0.0%") else text
     return f"{m.difference:+.4g}"
 
 
