@@ -173,8 +173,18 @@ class ComparisonView:
     errors: int
 
 
-def _comparison(summaries: Sequence[RunSummary]) -> ComparisonView | None:
-    """One chart of the headline series most runs share: the best runs and a few with errors.
+def drawn_runs(summaries: Sequence[RunSummary]) -> set[str]:
+    """Names of the runs whose every point this report draws: detailed runs and compared runs.
+
+    The parallel pipeline reads only these runs in full; the others reach the
+    renderers as sketches (:mod:`logscope.sketch`).
+    """
+    compared = _compared(summaries)
+    return _choose_detailed(summaries) | ({s.run.name for s in compared[2]} if compared else set())
+
+
+def _compared(summaries: Sequence[RunSummary]) -> tuple[str, int, list[RunSummary], int] | None:
+    """(series, runs sharing it, runs drawn, of which with errors) for the comparison chart, or None.
 
     None unless at least two runs, and more than half of those with a headline
     series, share its name (a sweep rather than unrelated trainings).
@@ -193,7 +203,15 @@ def _comparison(summaries: Sequence[RunSummary]) -> ComparisonView | None:
         return s.best.value if s.best.direction == "min" else -s.best.value
 
     best = sorted((s for s in group if s not in errors), key=goodness)[: MAX_COMPARED - len(errors)]
-    chosen = sorted(best + errors, key=lambda s: s.run.name)
+    return name, sharing, sorted(best + errors, key=lambda s: s.run.name), len(errors)
+
+
+def _comparison(summaries: Sequence[RunSummary]) -> ComparisonView | None:
+    """One chart of the headline series most runs share: the best runs and a few with errors."""
+    compared = _compared(summaries)
+    if compared is None:
+        return None
+    name, sharing, chosen, errors = compared
     members = []
     for s in chosen:
         original = s.run.get(name)
@@ -204,7 +222,7 @@ def _comparison(summaries: Sequence[RunSummary]) -> ComparisonView | None:
     legend = tuple((f"c{i % 8}", m.name, "other") for i, m in enumerate(members))
     view = ChartView(title=f"{name} across runs", chart=chart, legend=legend,
                      svg=Markup(chart.svg))  # noqa: S704 - every log string in it is escaped
-    return ComparisonView(series=name, chart=view, shown=len(members), sharing=sharing, errors=len(errors))
+    return ComparisonView(series=name, chart=view, shown=len(members), sharing=sharing, errors=errors)
 
 
 def _detailed_note(summaries: Sequence[RunSummary], detailed: set[str]) -> str:
