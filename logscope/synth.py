@@ -20,7 +20,8 @@ Onset conventions (the benchmark scores onsets against these):
   and less than 5% relative;
 * spike: the step the excursion starts;
 * underfitting, noisy, suspicious: the kind alone is scored (whole-run properties).
-  Any run whose noiseless main curve (validation, else training) improved by
+  Any run whose noiseless main curve (validation if it has 16 points or more,
+  else training) improved by
   at least 5% over the last 25% of steps, 10% of its whole log-improvement,
   and 2% over the last 12.5% alone carries an underfitting truth; negative
   scenarios are redrawn until they gained less than 2% in their last 12.5%.
@@ -503,8 +504,9 @@ def tail_gain(d: _Draft) -> tuple[float, float, float]:
     last 12.5% alone (a run that improved early in the last quarter and then
     flattened is not still improving).
     """
-    curve = d.val if d.val is not None else d.train
-    t = d.t[d.val_idx] if d.val is not None else d.t
+    sparse = d.val is None or d.val.size < 16  # too few evaluations: the training curve speaks (as the detector)
+    curve = d.train if sparse else d.val
+    t = d.t if sparse else d.t[d.val_idx]
     finite = np.isfinite(curve) & (curve > 0)
     if finite.sum() < 4:
         return 0.0, 0.0, 0.0

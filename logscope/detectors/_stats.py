@@ -22,6 +22,9 @@ MAD_TO_SIGMA = 1.4826
 #: Largest lag-1 autocorrelation used by the effective-sample-size correction.
 MAX_PHI = 0.9
 
+#: Fewer points than this are too few to tell autocorrelated noise from a curved trend: no correction.
+MIN_AR_POINTS = 30
+
 
 def robust_sigma(values: np.ndarray) -> float:
     """Robust standard deviation of the point-to-point noise of a series.
@@ -51,19 +54,25 @@ def ar1(values: np.ndarray) -> float:
     curved trend inflates it) and from residuals around a centred rolling
     median of n/10 points (the smoother absorbs part of the noise, which
     deflates it; close on a few hundred points, about 0 on a few dozen).
+    Below ``MIN_AR_POINTS`` points it returns 0 (no correction).
     """
     y = np.asarray(values, dtype=np.float64)
-    if y.size < 6:
+    if y.size < MIN_AR_POINTS:
         return 0.0
     d = np.diff(y)
     d = d - rolling_median(d, max(5, d.size // 8))
-    e = y - rolling_median(y, max(5, y.size // 10))
+    w = max(5, y.size // 10) | 1
+    e = (y - rolling_median(y, w))[w // 2: y.size - w // 2]  # the ends, where the window shrinks, are biased
     estimates = []
     for series, from_diff in ((d, True), (e, False)):
         series = series - series.mean()
         denom = float(np.dot(series, series))
-        rho = float(np.dot(series[:-1], series[1:])) / denom if denom > 0 else 0.0
+        if series.size < 3 or denom <= 1e-24 * max(float(np.dot(y, y)), 1e-300):
+            continue  # no noise left to measure
+        rho = float(np.dot(series[:-1], series[1:])) / denom
         estimates.append(1.0 + 2.0 * rho if from_diff else rho)
+    if not estimates:
+        return 0.0
     return float(min(max(min(estimates), 0.0), MAX_PHI))
 
 

@@ -32,6 +32,7 @@ def detect(run: Run, *, include_other: bool = True) -> list[Finding]:
         word = "NaN" if np.isnan(value) else ("+inf" if value > 0 else "-inf")
         count = int(bad.sum())
         evidence: dict[str, float | int | str | None] = {
+            "confidence": 1.0,  # a fact read from the log, not an estimate
             "first_bad_step": int(series.steps[first]),
             "first_bad_value": word,
             "nonfinite_points": count,

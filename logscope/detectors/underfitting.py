@@ -7,6 +7,8 @@ significant improving trend (Mann-Kendall, autocorrelation corrected,
 p < ``alpha``) whose Theil-Sen size over the tail is at least ``min_gain``
 (relative, for losses) and ``min_share_of_gain`` of the whole run's gain,
 and the second half of the tail alone must still improve by ``late_gain``.
+With fewer than 16 evaluations the training twin is judged instead, provided
+the last evaluations were improving too.
 """
 
 from __future__ import annotations
@@ -44,6 +46,14 @@ def detect(
     if main is None:
         return []
     p = prepare(main)
+    train = _train_of(run, main)
+    if p.nb < 16 and train is not None and prepare(train).nb >= 16:
+        # Too few evaluations for a trend test on the last quarter: judge the training twin,
+        # as long as the last evaluations were still improving too.
+        slope, _, _ = theil_sen(p.bx[-4:], p.by[-4:])
+        if slope >= 0:
+            return []
+        main, p = train, prepare(train)
     if p.nb < min_points:
         return []
     start = p.steps[-1] - tail_share * (p.steps[-1] - p.steps[0])
