@@ -56,9 +56,16 @@ def detect(
         spacing.append(float(np.median(np.diff(p.steps))) if p.n > 1 else 1.0)
         found.extend(_events(run, p, k=k, min_ratio=min_ratio, min_drop=min_drop,
                              recover_scales=recover_scales, max_share=max_share))
-    found.sort(key=lambda f: (f.step if f.step is not None else 0, f.series))
     tolerance = 2 * max(spacing) if spacing else 0.0
-    return merge(sorted(found, key=lambda f: (f.evidence.get("series_rank", 9), f.step or 0)), tolerance=tolerance)
+
+    def rank(f: Finding) -> tuple[int, int, tuple[str, ...]]:
+        s = run.get(f.series[0])
+        primary = s is not None and s.metric == "loss" and s.split == "train"
+        return (0 if primary else 1, f.step or 0, f.series)
+
+    # the same event on several series is one finding, named after the training loss first
+    merged = merge(sorted(found, key=rank), tolerance=tolerance)
+    return sorted(merged, key=lambda f: (f.step or 0, f.series))
 
 
 def centred_residuals(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
@@ -163,7 +170,6 @@ def _finding(run: Run, p: Prepared, a: int, peak: int, rec: int, resid: np.ndarr
         "baseline_value": baseline,
         "recovery_step": int(p.steps[rec]),
         "noise_scales": min(height, 1e6),
-        "series_rank": 0 if series.metric == "loss" and series.split == "train" else 1,
     }
     if p.log:
         ratio = peak_value / baseline if baseline > 0 else float("inf")
