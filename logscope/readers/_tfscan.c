@@ -76,7 +76,21 @@ __attribute__((target("sse4.2"))) static uint32_t crc_hw(const uint8_t *p, size_
         n -= 8;
     }
     uint32_t c = (uint32_t)crc;
-    while (n--) c = _mm_crc32_u8(c, *p++);
+    if (n >= 4) {
+        uint32_t w;
+        memcpy(&w, p, 4);
+        c = _mm_crc32_u32(c, w);
+        p += 4;
+        n -= 4;
+    }
+    if (n >= 2) {
+        uint16_t w;
+        memcpy(&w, p, 2);
+        c = _mm_crc32_u16(c, w);
+        p += 2;
+        n -= 2;
+    }
+    if (n) c = _mm_crc32_u8(c, *p);
     return ~c;
 }
 static int crc_hw_available(void) {
@@ -204,6 +218,10 @@ static int skip_field(const uint8_t **pp, const uint8_t *end, uint32_t fn, uint3
 
 /* ------------------------------------------------------------------- tags */
 
+/* The four columns of a tag's points are bytes objects grown in place with _PyBytes_Resize
+ * (documented for building a new bytes object) and returned as they are: no final copy. */
+enum { COL_STEPS, COL_VALS, COL_WALLS, COL_SEQS, NCOLS };
+
 typedef struct {
     const uint8_t *key;
     Py_ssize_t klen;
@@ -213,9 +231,9 @@ typedef struct {
     int is_scalars;
     int bad_utf8;
     int from_dict;    /* plugin came from the caller's dict, not this file */
+    Py_ssize_t next;  /* the entry looked up after this one last time (+1; 0 = none) */
     Py_ssize_t n, cap;
-    int64_t *steps, *seqs;
-    double *vals, *walls;
+    PyObject *cols[NCOLS]; /* bytes, cap * 8 long */
 } entry_t;
 
 typedef struct { Py_ssize_t entry; double value; } pending_t;
@@ -240,6 +258,10 @@ typedef struct {
     span_t *spans; /* the Event's summary fields */
     Py_ssize_t nspans, cspans;
     Py_ssize_t nonscalar, nonscalar_pending;
+    Py_ssize_t prev; /* the entry looked up last (+1; 0 = none) */
+    Py_ssize_t first_cap; /* points to reserve for a tag seen for the first time */
+    Py_ssize_t pos, size; /* the record being decoded: its offset, and the buffer's size */
+    int64_t seq;
     int pyerr; /* a Python exception is set */
 } scan_t;
 
@@ -254,10 +276,8 @@ typedef struct {
         }                                                                                  \
     } while (0)
 
-static uint32_t hash_bytes(const uint8_t *p, Py_ssize_t n) {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (Py_ssize_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
-    return h;
+static inline uint32_t hash_bytes(const uint8_t *p, Py_ssize_t n) {
+    return crc_fn(p, (size_t)n); /* one instruction per 8 bytes when the CPU has CRC32C */
 }
 
 static PyObject *decode_utf8(const uint8_t *p, size_t n, int *bad) {
@@ -287,8 +307,29 @@ static int rehash(scan_t *s, Py_ssize_t ncap) {
     return 0;
 }
 
-/* The entry for a raw tag, created (name decoded, plugin taken from the dict) if new. */
-static Py_ssize_t lookup(scan_t *s, const uint8_t *key, size_t klen) {
+static Py_ssize_t lookup_slow(scan_t *s, const uint8_t *key, size_t klen);
+
+/* The entry for a raw tag, created (name decoded, plugin taken from the dict) if new.
+ * Writers cycle through their tags in a fixed order, so the tag that followed this
+ * one's predecessor last time is tried first, before hashing. */
+static inline Py_ssize_t lookup(scan_t *s, const uint8_t *key, size_t klen) {
+    Py_ssize_t guess = s->prev ? s->entries[s->prev - 1].next : 0;
+    if (guess) {
+        entry_t *e = &s->entries[guess - 1];
+        if (e->klen == (Py_ssize_t)klen && memcmp(e->key, key, klen) == 0) {
+            s->prev = guess;
+            return guess - 1;
+        }
+    }
+    Py_ssize_t i = lookup_slow(s, key, klen);
+    if (i >= 0) {
+        if (s->prev) s->entries[s->prev - 1].next = i + 1;
+        s->prev = i + 1;
+    }
+    return i;
+}
+
+static Py_ssize_t lookup_slow(scan_t *s, const uint8_t *key, size_t klen) {
     uint32_t h = hash_bytes(key, (Py_ssize_t)klen);
     Py_ssize_t j = h & (s->tcap - 1);
     while (s->table[j]) {
@@ -322,23 +363,21 @@ static Py_ssize_t lookup(scan_t *s, const uint8_t *key, size_t klen) {
 
 static int push_point(scan_t *s, entry_t *e, int64_t step, double value, double wall, int64_t seq) {
     if (e->n >= e->cap) {
-        Py_ssize_t nc = e->cap ? e->cap * 2 : 64;
-        int64_t *a = (int64_t *)PyMem_Realloc(e->steps, (size_t)nc * 8);
-        if (a) e->steps = a;
-        int64_t *b = a ? (int64_t *)PyMem_Realloc(e->seqs, (size_t)nc * 8) : NULL;
-        if (b) e->seqs = b;
-        double *c = b ? (double *)PyMem_Realloc(e->vals, (size_t)nc * 8) : NULL;
-        if (c) e->vals = c;
-        double *d = c ? (double *)PyMem_Realloc(e->walls, (size_t)nc * 8) : NULL;
-        if (d) e->walls = d;
-        if (!d) { PyErr_NoMemory(); s->pyerr = 1; return -1; }
+        Py_ssize_t nc = e->cap ? e->cap * 2 : s->first_cap;
+        for (int c = 0; c < NCOLS; c++) {
+            if (!e->cols[c] ? !(e->cols[c] = PyBytes_FromStringAndSize(NULL, nc * 8))
+                            : _PyBytes_Resize(&e->cols[c], nc * 8) < 0) {
+                s->pyerr = 1;
+                return -1;
+            }
+        }
         e->cap = nc;
     }
-    e->steps[e->n] = step;
-    e->vals[e->n] = value;
-    e->walls[e->n] = wall;
-    e->seqs[e->n] = seq;
-    e->n++;
+    Py_ssize_t i = e->n++;
+    ((int64_t *)PyBytes_AS_STRING(e->cols[COL_STEPS]))[i] = step;
+    ((double *)PyBytes_AS_STRING(e->cols[COL_VALS]))[i] = value;
+    ((double *)PyBytes_AS_STRING(e->cols[COL_WALLS]))[i] = wall;
+    ((int64_t *)PyBytes_AS_STRING(e->cols[COL_SEQS]))[i] = seq;
     return 0;
 }
 
@@ -558,8 +597,7 @@ static int parse_value(scan_t *s, const uint8_t *p, const uint8_t *end) {
     int has_meta = 0;
     uint32_t kind = 0;
     float fval = 0;
-    tensor_t t;
-    memset(&t, 0, sizeof(t));
+    tensor_t t; /* zeroed when the first tensor field is seen: most values have none */
     while (p < end) {
         uint32_t fn, wt;
         const uint8_t *sp;
@@ -652,6 +690,57 @@ typedef struct {
     PyObject *file_version;
 } outs_t;
 
+/* A tag's first point: note its order, and guess how many points to reserve. Growing
+ * by doubling copies the columns; instead each new tag reserves its share of the
+ * records the rest of the file will hold (estimated from the bytes per record so far).
+ * Reserved pages that are never written cost no memory, and the final trim is an
+ * in-place realloc. */
+static int first_point(scan_t *s, Py_ssize_t i) {
+    GROW(s->order, s->norder, s->corder, Py_ssize_t);
+    s->order[s->norder++] = i;
+    Py_ssize_t left = 256;
+    if (s->pos > 0 && s->seq > 0) {
+        double per_record = (double)s->pos / (double)s->seq;
+        double records = (double)(s->size - s->pos) / (per_record > 16 ? per_record : 16);
+        double share = records / (double)s->norder;
+        left = share > (double)(1 << 24) ? (1 << 24) : (Py_ssize_t)share + 64;
+    }
+    s->first_cap = left < 256 ? 256 : left;
+    return 0;
+}
+
+/* The exact bytes PyTorch and tensorboardX write for add_scalar: [wall_time] [step]
+ * summary { value { tag, simple_value } }, short tag. Such a record is decoded here
+ * directly (1), with the result parse_event would give; anything else returns 0 and
+ * goes the general way. */
+static inline int fast_simple(scan_t *s, const uint8_t *p, const uint8_t *end, int64_t seq) {
+    double wall = 0;
+    uint64_t step = 0;
+    if (p < end && *p == 0x09) {
+        if (end - p < 9) return 0;
+        uint64_t b = ld64(p + 1);
+        memcpy(&wall, &b, 8);
+        p += 9;
+    }
+    if (p < end && *p == 0x10) {
+        p++;
+        if (!rd_varint(&p, end, &step)) return 0;
+    }
+    /* 2a L1 0a L2 0a L3 tag 15 f32, each length one byte and consistent with the record's end */
+    if (end - p < 11 || p[0] != 0x2a || p[2] != 0x0a || p[4] != 0x0a) return 0;
+    size_t l1 = p[1], l2 = p[3], l3 = p[5];
+    if (l1 >= 0x80 || l2 != l1 - 2 || l3 >= 0x80 || l3 + 7 != l2 || (size_t)(end - p) != l1 + 2 || p[6 + l3] != 0x15)
+        return 0;
+    float f;
+    uint32_t fb = ld32(p + 7 + l3);
+    memcpy(&f, &fb, 4);
+    Py_ssize_t i = lookup(s, p + 6, l3);
+    if (i < 0) return -1;
+    entry_t *e = &s->entries[i];
+    if (e->n == 0 && first_point(s, i) < 0) return -1;
+    return push_point(s, e, (int64_t)step, (double)f, wall, seq) < 0 ? -1 : 1;
+}
+
 /* One Event record: 1 decoded, 0 malformed (nothing of it kept), -1 Python error. */
 static int parse_event(scan_t *s, outs_t *o, const uint8_t *p, const uint8_t *end, int64_t seq, Py_ssize_t offset) {
     double wall = 0;
@@ -711,10 +800,7 @@ static int parse_event(scan_t *s, outs_t *o, const uint8_t *p, const uint8_t *en
         for (Py_ssize_t k = 0; k < s->npend; k++) {
             Py_ssize_t i = s->pend[k].entry;
             entry_t *e = &s->entries[i];
-            if (e->n == 0) {
-                GROW(s->order, s->norder, s->corder, Py_ssize_t);
-                s->order[s->norder++] = i;
-            }
+            if (e->n == 0 && first_point(s, i) < 0) return -1;
             if (push_point(s, e, step, s->pend[k].value, wall, seq) < 0) return -1;
         }
         s->hp_committed = s->nhp;
@@ -767,8 +853,6 @@ static PyObject *damage(PyObject *list, const char *kind, Py_ssize_t offset, lon
     Py_DECREF(t);
     return list;
 }
-
-static PyObject *bytes_of(const void *p, Py_ssize_t n) { return PyBytes_FromStringAndSize((const char *)p, n); }
 
 PyDoc_STRVAR(SCAN_DOC,
 "scan(buffer, plugins) -> dict\n\n"
@@ -831,7 +915,11 @@ static PyObject *scan(PyObject *Py_UNUSED(self), PyObject *args) {
             pos += 16 + (Py_ssize_t)len;
             continue;
         }
-        int r = parse_event(s, &o, data, data + len, seq, pos);
+        s->pos = pos;
+        s->size = size;
+        s->seq = seq;
+        int r = fast_simple(s, data, data + len, seq);
+        if (r == 0) r = parse_event(s, &o, data, data + len, seq, pos);
         if (r < 0) goto done;
         if (r == 0 && !damage(dmg, "corrupt", pos, (long long)len)) goto done;
         seq++;
@@ -846,8 +934,10 @@ static PyObject *scan(PyObject *Py_UNUSED(self), PyObject *args) {
         for (Py_ssize_t k = 0; k < s->norder; k++) {
             entry_t *e = &s->entries[s->order[k]];
             bad += e->bad_utf8;
-            PyObject *t = Py_BuildValue("(ONNNN)", e->name, bytes_of(e->steps, e->n * 8), bytes_of(e->vals, e->n * 8),
-                                        bytes_of(e->walls, e->n * 8), bytes_of(e->seqs, e->n * 8));
+            for (int c = 0; c < NCOLS; c++)
+                if (_PyBytes_Resize(&e->cols[c], e->n * 8) < 0) { Py_DECREF(tags); Py_DECREF(hp); goto done; }
+            PyObject *t = Py_BuildValue("(OOOOO)", e->name, e->cols[COL_STEPS], e->cols[COL_VALS], e->cols[COL_WALLS],
+                                        e->cols[COL_SEQS]);
             if (!t || PyList_Append(tags, t) < 0) { Py_XDECREF(t); Py_DECREF(tags); Py_DECREF(hp); goto done; }
             Py_DECREF(t);
         }
@@ -876,10 +966,7 @@ done:
         entry_t *e = &s->entries[k];
         Py_XDECREF(e->name);
         Py_XDECREF(e->plugin);
-        PyMem_Free(e->steps);
-        PyMem_Free(e->vals);
-        PyMem_Free(e->walls);
-        PyMem_Free(e->seqs);
+        for (int c = 0; c < NCOLS; c++) Py_XDECREF(e->cols[c]);
     }
     PyMem_Free(s->entries);
     PyMem_Free(s->table);

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..fs import local_file
 from ..model import ReadWarning, Run, Scalar, Split
 from . import _tfscan_py
 from .base import Column, RunSource, build_run, relative_name, run_name
@@ -46,6 +47,8 @@ SCANNER = "c" if "c" in SCANNERS and os.environ.get(PURE_PYTHON_ENV, "") in ("",
 _INT64_MAX = np.iinfo(np.int64).max
 _HPARAMS_START = "_hparams_/session_start_info"
 _OFFSETS_SHOWN = 5
+#: Files at least this big are memory-mapped instead of read.
+_MMAP_FROM = 1 << 20
 
 
 def claims(path: Path, head: bytes) -> bool:
@@ -147,6 +150,16 @@ class _Collected:
     records: int
 
 
+def _rel(path: Path, base: Path) -> str:
+    """``relative_name`` without resolving symlinks when ``path`` is lexically under ``base``
+    (discovered paths always are; resolving costs a system call per path component)."""
+    try:
+        text = path.relative_to(base).as_posix()
+    except ValueError:
+        return relative_name(path, base)
+    return text if text not in ("", ".") else relative_name(path, base)
+
+
 def _collect(source: RunSource) -> _Collected:
     base = source.root if source.root.is_dir() else source.root.parent
     by_folder: dict[Path, list[Path]] = defaultdict(list)
@@ -158,14 +171,14 @@ def _collect(source: RunSource) -> _Collected:
     records = 0
     for folder, paths in sorted(by_folder.items()):
         prefix, hint = "", None
-        if folder.name in KERAS_SPLIT_DIRS and relative_name(folder, base) != source.name:
+        if folder.name in KERAS_SPLIT_DIRS and _rel(folder, base) != source.name:
             prefix, hint = folder.name + "/", KERAS_SPLIT_DIRS[folder.name]
         stream = _Stream(prefix, hint)
         chunks: dict[str, list[tuple[np.ndarray, ...]]] = defaultdict(list)
         plugins: dict[str, str] = {}
         seq0 = 0
         for path in sorted(paths):
-            rel = relative_name(path, base)
+            rel = _rel(path, base)
             result = _scan_file(path, rel, plugins, warnings)
             if result is None:
                 continue
@@ -203,9 +216,11 @@ def _scan_file(path: Path, rel: str, plugins: dict[str, str], warnings: list[Rea
     """Scan one event file; None (with a warning) if it holds no event records at all."""
     scanner = SCANNERS[SCANNER]
     try:
-        with open(path, "rb") as fh:
+        # A remote (fsspec) file is copied to a local temporary file first, so it is mapped like a local one.
+        with local_file(path) as local, open(local, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
-            head = fh.read(64)
+            buf: Any = fh.read() if size <= _MMAP_FROM else None
+            head = buf[:64] if buf is not None else fh.read(64)
             if not head:
                 warnings.append(ReadWarning(rel, "empty", "empty event file (0 bytes): the writer never flushed"))
                 return None
@@ -216,11 +231,12 @@ def _scan_file(path: Path, rel: str, plugins: dict[str, str], warnings: list[Rea
                 warnings.append(ReadWarning(rel, "not-event-file",
                                             "gzip-compressed, not an event file: decompress it first (gunzip)"))
                 return None
-            try:
-                buf: Any = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-            except (OSError, ValueError):  # a file system without mmap
-                fh.seek(0)
-                buf = fh.read()
+            if buf is None:
+                try:  # big files are mapped, not copied into memory
+                    buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+                except (OSError, ValueError):  # a file system without mmap
+                    fh.seek(0)
+                    buf = fh.read()
             try:
                 result = scanner.scan(buf, plugins)
             finally:
