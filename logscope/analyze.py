@@ -39,12 +39,16 @@ def analyze(
     config: Mapping[str, Mapping[str, Any]] | None = None,
     only: Sequence[str] | None = None,
     roles: RoleOverrides | None = None,
+    follow_symlinks: bool = False,
 ) -> Report:
     """Read every run under ``paths`` and judge it. Raises NoRunsFound if nothing is readable.
 
+    A run in which no value could be read is not a run of the report: its files
+    and their problems are in the report's warnings.
     ``roles`` are the user's corrections to the inferred series roles (``--pair``,
     ``--higher-is-better``, ``--lower-is-better`` or the config file); one that
-    matches no series is reported as a warning.
+    matches no series is reported as a warning. Symbolic links leading out of a
+    path are named in a warning, not read, unless ``follow_symlinks``.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -52,7 +56,15 @@ def analyze(
     missing = [str(p) for p in paths if not Path(p).exists()]
     if missing:
         raise NoRunsFound(f"no such file or directory: {', '.join(missing)}")
-    runs, warnings = read_path([Path(p) for p in paths], format=format, roles=roles)
+    runs, warnings = read_path([Path(p) for p in paths], format=format, roles=roles,
+                                follow_symlinks=follow_symlinks)
+    # A run without one value (every file damaged, empty or holding no scalars) has nothing to
+    # judge; calling it healthy would pass a CI gate on a corrupt log, so its files join the
+    # files not read, and a tree with nothing else is "nothing readable" (exit 2).
+    if any(not run.series for run in runs):
+        warnings = sorted([*warnings, *(w for run in runs if not run.series for w in run.warnings)],
+                          key=lambda w: (w.file, w.kind, w.message))
+        runs = [run for run in runs if run.series]
     if roles and runs:
         warnings.extend(ReadWarning("(roles)", "override-unused", f"{item} matches no series of any run")
                         for item in roles.unused(runs))

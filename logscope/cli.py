@@ -53,13 +53,15 @@ def cli() -> None:
               help="Configuration file (default: logscope.toml in PATH or here, or [tool.logscope] in pyproject.toml).")
 @click.option("--fail-on", type=click.Choice(["never", *SEVERITIES]), default="never", show_default=True,
               help="Exit with code 1 if any finding is at least this severe.")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Read symbolic links that lead out of PATHS (by default they are named in a warning).")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the summary.")
 @click.option("--timestamp", is_flag=True,
               help="Print the current UTC time in the reports (off by default so reports are byte-identical).")
 def analyze(paths: tuple[Path, ...], output: Path, formats: str, input_format: str | None,
             pairs: tuple[str, ...], higher_is_better: tuple[str, ...], lower_is_better: tuple[str, ...],
             config_file: Path | None,
-            fail_on: str, quiet: bool, timestamp: bool) -> None:
+            fail_on: str, follow_symlinks: bool, quiet: bool, timestamp: bool) -> None:
     """Analyse the training logs under PATHS and write reports into -o DIR.
 
     \b
@@ -73,7 +75,8 @@ def analyze(paths: tuple[Path, ...], output: Path, formats: str, input_format: s
     try:
         settings = resolve_settings(config_file, list(paths))
         roles = settings.roles.merged(RoleOverrides.parse(pairs, higher_is_better, lower_is_better))
-        report = run_analysis(list(paths), format=input_format, config=settings.detectors or None, roles=roles)
+        report = run_analysis(list(paths), format=input_format, config=settings.detectors or None, roles=roles,
+                              follow_symlinks=follow_symlinks)
     except LogscopeError as exc:
         click.echo(f"logscope: {exc}", err=True)
         sys.exit(EXIT_USAGE)

@@ -122,13 +122,15 @@ def test_unlistable_folder_is_named(tmp_path: Path, monkeypatch) -> None:
     import os
 
     w.keras_csvlogger(tmp_path / "run" / "training.log", [{"loss": [1.0]}])
-    real_walk = os.walk
+    (tmp_path / "locked").mkdir()
+    real_scandir = os.scandir
 
-    def walk(top, onerror=None, followlinks=False):
-        onerror(PermissionError(13, "Permission denied", str(tmp_path / "locked")))
-        yield from real_walk(top, followlinks=followlinks)
+    def scandir(path):  # discovery lists folders with os.scandir; "locked" refuses (as for a non-root user)
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
 
-    monkeypatch.setattr(os, "walk", walk)
+    monkeypatch.setattr(os, "scandir", scandir)
     runs, warnings = read_path(tmp_path)
     assert [r.name for r in runs] == ["run"]
     assert [(x.file, x.message) for x in warnings] == [("locked", "cannot list the folder: Permission denied")]

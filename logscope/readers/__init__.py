@@ -13,7 +13,9 @@ hyperparameters) or named in a warning with the reason.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -36,7 +38,7 @@ from . import (
     wandb,
     yolo,
 )
-from .base import RunSource, relative_name
+from .base import RunSource, printable_run, printable_warning, relative_name
 from .text import GZIP_MAGIC, head_text, logical_suffix, sniff_head
 
 #: Registered readers, in detection priority order.
@@ -65,10 +67,13 @@ MAX_NAMES = 12
 __all__ = ["READERS", "RunSource", "discover", "read_source", "read_path", "relative_name"]
 
 
-def discover(root: Path, *, format: str | None = None) -> tuple[list[RunSource], list[ReadWarning]]:
+def discover(
+    root: Path, *, format: str | None = None, follow_symlinks: bool = False,
+) -> tuple[list[RunSource], list[ReadWarning]]:
     """Walk ``root`` (a directory or one file) and group its files into runs.
 
-    ``format`` forces one reader for every file. Returns the runs found, in sorted
+    ``format`` forces one reader for every file; ``follow_symlinks`` reads links
+    that lead out of ``root`` (by default they are named in a warning). Returns the runs found, in sorted
     order, and warnings for files that belong to no run, each with the reason.
     """
     if format is not None and format not in READERS:
@@ -81,8 +86,8 @@ def discover(root: Path, *, format: str | None = None) -> tuple[list[RunSource],
     companion_files: list[Path] = []
     not_logs: dict[Path, list[Path]] = defaultdict(list)
     warnings: list[ReadWarning] = []
-    problems: list[tuple[Path, str]] = []
-    for path in _walk(root, problems):
+    problems: list[tuple[Path, str, str]] = []
+    for path in _walk(root, problems, follow_symlinks):
         if path.name == CONFIG_NAME and path.parent == base:
             continue  # the configuration file (logscope.config reads it), not a log
         if _not_a_log(path) and not companions.is_companion(path) and not any(r.claims(path, b"") for r in readers):
@@ -103,7 +108,7 @@ def discover(root: Path, *, format: str | None = None) -> tuple[list[RunSource],
             not_logs[path.parent].append(path)
         else:
             warnings.append(ReadWarning(rel, "skipped", _why_skipped(path, head, format)))
-    warnings.extend(ReadWarning(relative_name(p, base), "unreadable", why) for p, why in problems)
+    warnings.extend(ReadWarning(relative_name(p, base), kind, why) for p, kind, why in problems)
     sources: list[RunSource] = []
     for reader in readers:
         if claimed[reader.NAME]:
@@ -121,7 +126,7 @@ def discover(root: Path, *, format: str | None = None) -> tuple[list[RunSource],
         warnings.append(_not_logs_warning(folder, paths, base))
     sources = _unique_names(sources)
     sources.sort(key=lambda s: (s.name, s.reader))
-    warnings.sort(key=lambda w: (w.file, w.kind, w.message))
+    warnings = sorted(map(printable_warning, warnings), key=lambda w: (w.file, w.kind, w.message))
     return sources, warnings
 
 
@@ -142,7 +147,7 @@ def read_source(source: RunSource) -> list[Run]:
     if source.companions:
         params, notes = companions.read_companions(list(source.companions), source.base)
         runs = [replace(run, hparams={**params, **run.hparams}, warnings=(*run.warnings, *notes)) for run in runs]
-    return runs
+    return [printable_run(run) for run in runs]
 
 
 def _explain_empty(run: Run, source: RunSource) -> Run:
@@ -166,18 +171,19 @@ def read_path(
     *,
     format: str | None = None,
     roles: RoleOverrides | None = None,
+    follow_symlinks: bool = False,
 ) -> tuple[list[Run], list[ReadWarning]]:
     """Discover and read every run under ``paths``; warnings for files outside any run.
 
     ``roles`` (the user's ``--pair``/``--higher-is-better``/``--lower-is-better``)
-    are applied to every run.
+    are applied to every run; ``follow_symlinks`` is :func:`discover`'s.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [Path(paths)]
     runs: list[Run] = []
     warnings: list[ReadWarning] = []
     for path in paths:
-        sources, found = discover(Path(path), format=format)
+        sources, found = discover(Path(path), format=format, follow_symlinks=follow_symlinks)
         warnings.extend(found)
         for source in sources:
             runs.extend(read_source(source))
@@ -265,31 +271,78 @@ def _unique_names(sources: list[RunSource]) -> list[RunSource]:
     return out
 
 
-def _walk(root: Path, problems: list[tuple[Path, str]]) -> Iterable[Path]:
-    """Regular files under ``root`` in sorted order, not following symlinked folders.
+def _walk(root: Path, problems: list[tuple[Path, str, str]], follow_symlinks: bool = False) -> Iterable[Path]:
+    """Regular files under ``root``, each folder's files (sorted) before its sub-folders.
 
-    Entries that cannot be listed or are not regular files (a FIFO would block,
-    a broken link has no content) go to ``problems`` with the reason.
+    Iterative (``os.walk`` recurses and fails on 1,000-deep folders). A symbolic
+    link is followed only while its target stays inside ``root`` (a linked folder
+    inside it is read where it really is), unless ``follow_symlinks``; then each
+    real folder is entered once, so link loops end. Entries that cannot be listed,
+    are not regular files (a FIFO would block) or are links not followed go to
+    ``problems`` as (path, warning kind, reason).
     """
     if not root.is_dir():
         yield root
         return
-
-    def unlistable(exc: OSError) -> None:
-        problems.append((Path(exc.filename or root), f"cannot list the folder: {exc.strerror or exc}"))
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith("."):
+    real_root = os.path.realpath(root)
+    seen = {real_root}
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            problems.append((folder, "unreadable", f"cannot list the folder: {exc.strerror or exc}"))
+            continue
+        subdirs: list[Path] = []
+        for entry in entries:
+            if entry.name.startswith("."):
                 continue
-            path = Path(dirpath, name)
-            if path.is_file():
+            path = Path(entry.path)
+            try:
+                link = entry.is_symlink()
+                if not link:
+                    st = entry.stat(follow_symlinks=False)
+                else:
+                    target = os.path.realpath(path)
+                    st = os.stat(path)
+            except OSError as exc:
+                why = "symbolic link loop" if exc.errno == errno.ELOOP else \
+                    "broken symbolic link" if link else f"cannot stat: {exc.strerror or exc}"
+                problems.append((path, "unreadable", why))
+                continue
+            if link and not follow_symlinks and not _inside(target, real_root):
+                what = "folder" if stat.S_ISDIR(st.st_mode) else "file"
+                problems.append((path, "skipped", f"symbolic link to a {what} outside the analysed folder; "
+                                                  "not followed (--follow-symlinks reads it)"))
+            elif stat.S_ISDIR(st.st_mode):
+                if not link:
+                    subdirs.append(path)
+                elif _inside(target, real_root):
+                    if _hidden(target, real_root):
+                        problems.append((path, "skipped", "symbolic link to a hidden folder; not followed"))
+                    # else: a link to a folder inside the tree, whose files are read where they are
+                elif target in seen or _inside(real_root, target):
+                    problems.append((path, "skipped", "symbolic link to a folder already read (a loop); not followed"))
+                else:
+                    seen.add(target)
+                    subdirs.append(path)
+            elif stat.S_ISREG(st.st_mode):
                 yield path
-            elif path.is_symlink() and not path.exists():
-                problems.append((path, "broken symbolic link"))
-            elif not path.is_dir():
-                problems.append((path, "not a regular file (a pipe, socket or device); not opened"))
+            else:
+                problems.append((path, "unreadable", "not a regular file (a pipe, socket or device); not opened"))
+        stack.extend(reversed(subdirs))
+
+
+def _inside(path: str, folder: str) -> bool:
+    """Whether the real path ``path`` is ``folder`` or below it."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _hidden(path: str, folder: str) -> bool:
+    """Whether ``path`` (inside ``folder``) has a hidden part the walk skips."""
+    return any(part.startswith(".") for part in Path(os.path.relpath(path, folder)).parts if part != ".")
 
 
 def _head(path: Path) -> tuple[bytes, str | None]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +62,39 @@ def relative_name(path: Path, root: Path) -> str:
     if text in ("", "."):
         return base.name or "."
     return text
+
+
+#: Lone surrogates: what ``os.fsdecode`` makes of file-name bytes that are not UTF-8
+#: (and what a JSON ``"\\udcff"`` escape decodes to). No UTF-8 output can hold them.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with lone surrogates replaced by U+FFFD, so it can be written as UTF-8."""
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def printable_warning(warning: ReadWarning) -> ReadWarning:
+    """A warning whose file name and message can be written as UTF-8."""
+    file, message = printable(warning.file), printable(warning.message)
+    if file == warning.file and message == warning.message:
+        return warning
+    return ReadWarning(file, warning.kind, message)
+
+
+def printable_run(run: Run) -> Run:
+    """A run whose names, hyperparameters and warnings can be written as UTF-8.
+
+    Names are for display: a file or folder name that is not UTF-8, a JSON key with
+    an escaped lone surrogate, shows U+FFFD for the bad part instead of failing the report.
+    """
+    series = tuple(s if printable(s.name) == s.name else replace(s, name=printable(s.name)) for s in run.series)
+    hparams = {printable(k): printable(v) if isinstance(v, str) else v for k, v in run.hparams.items()}
+    return replace(
+        run, name=printable(run.name), series=series, hparams=hparams, source=printable(run.source),
+        warnings=tuple(printable_warning(w) for w in run.warnings),
+        pairs=tuple((printable(a), printable(b)) for a, b in run.pairs),
+    )
 
 
 def run_name(run_dir: Path, root: Path) -> str:

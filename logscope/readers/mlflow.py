@@ -160,6 +160,11 @@ def _metric(path: Path, rel: str, warnings: list[ReadWarning]) -> Column | None:
         fields = line.split()
         if not fields:
             continue
+        if index == len(lines) - 1 and not text.complete:
+            # MLflow writes each line whole with its newline; a line without one was cut while being
+            # written, and "ts 0.123 5" cut to "ts 0.12" would parse as a value at step 0.
+            warnings.append(ReadWarning(rel, "truncated", f"line {index + 1} is half-written; dropped"))
+            continue
         try:
             if len(fields) not in (2, 3):
                 raise ValueError
@@ -168,10 +173,7 @@ def _metric(path: Path, rel: str, warnings: list[ReadWarning]) -> Column | None:
             if abs(step) > MAX_STEP:
                 raise ValueError
         except ValueError:
-            if index == len(lines) - 1 and not text.complete:
-                warnings.append(ReadWarning(rel, "truncated", f"line {index + 1} is half-written; dropped"))
-            else:
-                bad.append(index + 1)
+            bad.append(index + 1)
             continue
         stamps.append(stamp)
         values.append(value)

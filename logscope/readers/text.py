@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,9 +118,28 @@ def load_text(path: Path, rel: str) -> Text:
             warnings.append(ReadWarning(
                 rel, "encoding", f"{bad} byte sequence(s) are not UTF-8 (first at byte {exc.start}); replaced"))
     if "\x00" in text:
-        warnings.append(ReadWarning(rel, "encoding", f"{text.count(chr(0))} NUL characters removed"))
-        text = text.replace("\x00", "")
+        text = _drop_nul_lines(text, rel, warnings)
     return Text(text=text, complete=text.endswith(("\n", "\r")) or not text, warnings=warnings)
+
+
+def _drop_nul_lines(text: str, rel: str, warnings: list[ReadWarning]) -> str:
+    """Blank out the lines holding NUL bytes (line numbers stay), with a warning.
+
+    NULs inside a text log are a zero-filled block: a crash while appending, then
+    more lines written. Removing just the NULs would join the halves of the lines
+    they cut into invented numbers, so those lines are dropped whole.
+    """
+    parts = text.splitlines(keepends=True)
+    bad: list[int] = []
+    for i, part in enumerate(parts):
+        if "\x00" in part:
+            bad.append(i + 1)
+            content = part.splitlines()[0] if part.splitlines() else ""
+            parts[i] = part[len(content):]  # keep only the line break
+    warnings.append(ReadWarning(
+        rel, "corrupt", f"{line_list(bad)} {agree(bad, 'holds', 'hold')} NUL bytes (a zero-filled block "
+                        f"left by a crash while writing); dropped"))
+    return "".join(parts)
 
 
 def _gunzip(data: bytes) -> tuple[bytes, str | None]:
@@ -288,7 +308,8 @@ def parse_table(text: Text, rel: str, *, delimiter: str | None = None) -> Table:
             breaks.append(len(rows))
             continue
         if index == last_index and not text.complete and (
-                len(cells) != width or any(to_float(c) is None and not is_missing(c) for c in cells)):
+                len(cells) != width or any(to_float(c) is None and not is_missing(c) for c in cells)
+                or _CUT_NUMBER.search(cells[-1]) is not None):
             warnings.append(ReadWarning(
                 rel, "truncated", f"line {lineno} is half-written (the file ends without a newline); dropped"))
             continue
@@ -319,6 +340,16 @@ def finite_or_none(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
+#: A run of NUL bytes this long in a text log is a zero-filled block (a crash while appending),
+#: not binary content.
+_ZERO_BLOCK = re.compile(rb"\x00{8,}")
+#: Control bytes other than whitespace and ESC (ANSI colours): with NULs, the mark of binary data.
+_CONTROL = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")
+
+#: The end of a number cut while being written that still parses: "0.5" cut to "0.", "1e-05"
+#: to "1e-0" (= 1.0). Python, numpy and C print exponents with at least two digits.
+_CUT_NUMBER = re.compile(r"(?:\d\.|\d[eE][+-]?\d?)$")
+
 #: Suffixes (after removing ``.gz``) of files that may hold a text log.
 TEXT_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".log", ".dat", ".json", ".jsonl", ".ndjson", ""})
 
@@ -328,4 +359,11 @@ def looks_text(path: Path, head: bytes) -> bool:
     if logical_suffix(path) not in TEXT_SUFFIXES:
         return False
     data = sniff_head(head)
-    return b"\x00" not in data.rstrip(b"\x00")[:4096] and (bool(data) or not head)
+    body = _ZERO_BLOCK.sub(b"", data.rstrip(b"\x00")[:4096])
+    return not _binary(body) and (bool(data) or not head)
+
+
+def _binary(body: bytes) -> bool:
+    """NUL bytes beyond a little damage (binary data, UTF-16 without a BOM), or with other control bytes."""
+    nuls = body.count(0)
+    return nuls > 0 and (nuls * 16 > len(body) or _CONTROL.search(body) is not None)
