@@ -7,7 +7,9 @@ payloads mangled and re-framed with valid checksums) the two agree with each oth
 
 from __future__ import annotations
 
+import shutil
 import struct
+import sysconfig
 from collections import defaultdict
 
 import crc32c
@@ -113,6 +115,15 @@ def scan_both(data: bytes) -> dict:
         assert a == b
         assert p1 == p2
     return a
+
+
+def test_the_compiled_scanner_is_built_where_a_compiler_exists() -> None:
+    """A silent fallback in CI would leave the C path untested."""
+    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(cc) is None:
+        pytest.skip(f"no C compiler ({cc}): logscope uses the pure-Python scanner")
+    assert C is not None, (f"{cc} is present but logscope/readers/_tfscan was not built; "
+                           "reinstall with pip install -e . and read the build output")
 
 
 @needs_c
