@@ -67,18 +67,18 @@ def table_sheet(table: Table, rel: str, spec: WideSpec) -> tuple[Sheet, str]:
         x_name = table.header[x_index] or "index"
         steps, present = table.column(x_index, rel=rel)
         missing = ~present | ~np.isfinite(steps) | (np.abs(np.nan_to_num(steps)) > MAX_STEP)
-        if missing.any():
-            lines = [table.lines[i] for i in np.flatnonzero(missing)]
-            table.warnings.append(ReadWarning(
-                rel, "no-step", f"{line_list(lines)} {agree(lines, 'has', 'have')} no usable {x_name!r}; skipped"))
-            keep &= ~missing
-        if not integral(steps[keep]):
+        if not integral(steps[~missing]):
+            # Every row is kept then (x is the row number), so no row is said to be skipped.
             table.warnings.append(ReadWarning(
                 rel, "no-step", f"{x_name!r} has fractional values; x is the row number (from 0) and "
                                 f"{x_name!r} is kept as a series"))
             steps = np.arange(n, dtype=np.float64)
-            keep = np.ones(n, dtype=bool)
             x_series = True
+        elif missing.any():
+            lines = [table.lines[i] for i in np.flatnonzero(missing)]
+            table.warnings.append(ReadWarning(
+                rel, "no-step", f"{line_list(lines)} {agree(lines, 'has', 'have')} no usable {x_name!r}; skipped"))
+            keep &= ~missing
     else:
         x_name = "row"
         steps = np.arange(n, dtype=np.float64)
