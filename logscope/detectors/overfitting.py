@@ -6,7 +6,7 @@ higher-is-better metric), aggregated into blocks and smoothed by a rolling
 median. The optimum is the minimum of that smoothed curve, with a noise band of
 ``band`` noise scales around it (any checkpoint inside the band is as good).
 It is overfitting when, after the optimum, (1) the validation level at the end
-is worse by more than ``z_threshold`` noise scales and a practical margin
+is worse than the band's median level by more than ``z_threshold`` noise scales and a practical margin
 (``min_rise`` relative for losses, ``min_lost_gain`` of the gain for metrics),
 (2) a Mann-Kendall test (autocorrelation corrected) finds a significant
 worsening trend (p < ``alpha``), and (3) the training twin is not getting
@@ -66,9 +66,17 @@ def _judge(run: Run, pv: Prepared, pt: Prepared, *, alpha: float, z_threshold: f
     if after < 3:
         return None
     best_level = float(z[best])
-    end_level = float(np.median(pv.by[-tail:]))
-    rise = end_level - best_level
     sigma = pv.sigma
+    # The optimum band: the stretch around the minimum within `band` noise scales of it. The
+    # worsening is measured from the band's median level, so the lowest noise dip of a long flat
+    # stretch does not pass for an optimum that the end is worse than.
+    lo = hi = best
+    while lo > 0 and z[lo - 1] <= best_level + band * sigma:
+        lo -= 1
+    while hi < nb - 1 and z[hi + 1] <= best_level + band * sigma:
+        hi += 1
+    end_level = float(np.median(pv.by[-tail:]))
+    rise = end_level - float(np.median(z[lo: hi + 1]))
     if pv.log:
         practical = float(np.log1p(min_rise))
     else:
@@ -89,9 +97,7 @@ def _judge(run: Run, pv: Prepared, pt: Prepared, *, alpha: float, z_threshold: f
             return None
     else:
         t_trend = None
-    inside = np.flatnonzero(z <= best_level + band * sigma)
-    band_lo = int(pv.steps[int(pv.bstart[inside[0]])]) if inside.size else best_step
-    band_hi = int(pv.steps[int(pv.bstart[inside[-1]])]) if inside.size else best_step
+    band_lo, band_hi = pv.block_step(lo), pv.block_end_step(hi)
     gap_best, gap_end = _gap(pv, pt, best_step), _gap(pv, pt, int(pv.steps[-1]))
     patience, min_delta, stop_step = _early_stopping(pv, best_step, z_threshold * sigma)
     last_step = int(pv.steps[-1])

@@ -13,6 +13,8 @@ otherwise it is a level shift (the divergence detector's business).
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -68,13 +70,23 @@ def detect(
     return sorted(merged, key=lambda f: (f.step or 0, f.series))
 
 
+_RESIDUALS: "weakref.WeakKeyDictionary[Prepared, tuple[np.ndarray, np.ndarray]]" = weakref.WeakKeyDictionary()
+
+
 def centred_residuals(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
     """Residuals of the oriented points around a centred robust level, and the local noise scale.
 
     Short series: a centred rolling median of up to 51 points and one global
     MAD scale. Long series: block medians (about 1,000 blocks) interpolated to
     the points, and a rolling median of the blocks' MAD as the local scale.
+    Cached per prepared series (the noisy detector uses them too).
     """
+    if p not in _RESIDUALS:
+        _RESIDUALS[p] = _centred_residuals(p)
+    return _RESIDUALS[p]
+
+
+def _centred_residuals(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
     y = p.y
     n = y.size
     if n <= LONG:
