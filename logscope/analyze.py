@@ -1,4 +1,9 @@
-"""The whole pipeline: read the runs under some paths, run the detectors, make a Report."""
+"""The whole pipeline: read the runs under some paths, run the detectors, make a Report.
+
+Each run is read and judged as one task (:mod:`logscope.pipeline`) on an
+executor (:mod:`logscope.execute`): this process, a local process pool
+(``jobs``) or a Dask cluster; the Report is the same whichever runs it.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from . import fs
 from .detectors import run_detectors, validate_config
 from .errors import NoRunsFound
+from .execute import Executor, make_executor
 from .model import SEVERITY_RANK, Finding, ReadWarning, Report, Run
-from .readers import read_path
+from .pipeline import PhaseProgress, discover_all, judge_sources, make_whole
 from .roles import RoleOverrides
 
 
@@ -40,8 +47,18 @@ def analyze(
     only: Sequence[str] | None = None,
     roles: RoleOverrides | None = None,
     follow_symlinks: bool = False,
+    jobs: int = 1,
+    executor: Executor | None = None,
+    progress: PhaseProgress | None = None,
+    compact: bool = False,
 ) -> Report:
     """Read every run under ``paths`` and judge it. Raises NoRunsFound if nothing is readable.
+
+    ``paths`` may be local paths or fsspec URLs (``s3://bucket/runs``). Runs are
+    judged on ``executor``, else on ``jobs`` local processes; ``progress(phase,
+    done, total)`` is told as runs finish. ``compact`` keeps only sketches
+    (:mod:`logscope.sketch`) of the runs the HTML report does not draw, so a
+    huge sweep fits in memory; the reports rendered from it are the same.
 
     A run in which no value could be read is not a run of the report: its files
     and their problems are in the report's warnings.
@@ -50,14 +67,39 @@ def analyze(
     matches no series is reported as a warning. Symbolic links leading out of a
     path are named in a warning, not read, unless ``follow_symlinks``.
     """
-    if isinstance(paths, (str, Path)):
+    if isinstance(paths, (str, Path)) or fs.is_remote(paths):
         paths = [paths]
     validate_config(config or {}, only)
-    missing = [str(p) for p in paths if not Path(p).exists()]
+    roots = [fs.as_path(p) for p in paths]
+    missing = [str(p) for p in roots if not fs.exists(p)]
     if missing:
         raise NoRunsFound(f"no such file or directory: {', '.join(missing)}")
-    runs, warnings = read_path([Path(p) for p in paths], format=format, roles=roles,
-                                follow_symlinks=follow_symlinks)
+    own = executor is None
+    executor = executor if executor is not None else make_executor(jobs=jobs)
+    try:
+        return _analyze(roots, format=format, config=config, only=only, roles=roles,
+                        follow_symlinks=follow_symlinks, executor=executor, progress=progress, compact=compact)
+    finally:
+        if own:
+            executor.close()
+
+
+def _analyze(
+    roots: list[Any],
+    *,
+    format: str | None,
+    config: Mapping[str, Mapping[str, Any]] | None,
+    only: Sequence[str] | None,
+    roles: RoleOverrides | None,
+    follow_symlinks: bool,
+    executor: Executor,
+    progress: PhaseProgress | None,
+    compact: bool,
+) -> Report:
+    paths = roots
+    sources, warnings = discover_all(roots, format=format, follow_symlinks=follow_symlinks)
+    runs, findings, origin = judge_sources(sources, config=config, only=only, roles=roles, executor=executor,
+                                           progress=progress, compact=compact)
     # A run without one value (every file damaged, empty or holding no scalars) has nothing to
     # judge; calling it healthy would pass a CI gate on a corrupt log, so its files join the
     # files not read, and a tree with nothing else is "nothing readable" (exit 2).
@@ -73,14 +115,23 @@ def analyze(
         raise NoRunsFound(
             f"no training logs found under {', '.join(str(p) for p in paths)}" + (f" ({listed})" if listed else "")
         )
-    report = analyze_runs(runs, config=config, only=only)
-    return Report(
-        runs=report.runs,
-        findings=report.findings,
+    report = Report(
+        runs=tuple(sorted(runs, key=lambda r: r.name)),
+        findings=tuple(sorted(findings, key=finding_order)),
         warnings=tuple(warnings),
-        logscope_version=report.logscope_version,
-        config=report.config,
+        logscope_version=__version__,
+        config={k: dict(v) for k, v in sorted((config or {}).items())},
     )
+    if compact:
+        # Imported here: the renderers import the model, not the pipeline.
+        from .renderers.htmlreport import drawn_runs
+        from .renderers.summary import summarize
+
+        whole = make_whole(report.runs, drawn_runs(summarize(report)), sources, origin, roles=roles,
+                           executor=executor, progress=progress)
+        report = Report(runs=tuple(whole), findings=report.findings, warnings=report.warnings,
+                        logscope_version=report.logscope_version, config=report.config)
+    return report
 
 
 def finding_order(f: Finding) -> tuple[Any, ...]:

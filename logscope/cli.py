@@ -2,7 +2,7 @@
 
 Exit codes: 0 done; 1 a finding at or above ``--fail-on`` (for ``compare``: a
 regression of the kind ``--fail-on`` names); 2 usage error or
-nothing readable under PATH.
+nothing readable under PATH; 130 interrupted (Ctrl-C) before the reports were written.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, TextIO
 
 import click
 
@@ -21,12 +22,16 @@ from .compare import Comparison, FindingChange, MetricComparison
 from .compare import compare as run_compare
 from .config import resolve as resolve_settings
 from .errors import LogscopeError
+from .execute import EXECUTORS, make_executor
+from .fs import as_path, is_remote
 from .model import SEVERITIES, SEVERITY_RANK, Report
 from .readers import READERS
 from .renderers import FILENAMES, RENDERERS, compare_console, compare_html, compare_json, compare_markdown, console
 from .roles import RoleOverrides
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+#: Ctrl-C, as shells report a process ended by SIGINT (128 + 2).
+EXIT_INTERRUPTED = 130
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,7 +41,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=str, metavar="PATHS...")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=Path("logscope-report"),
               show_default=True, help="Directory to write the reports into.")
 @click.option("--format", "formats", default="html,md,json", show_default=True,
@@ -55,36 +60,59 @@ def cli() -> None:
               help="Exit with code 1 if any finding is at least this severe.")
 @click.option("--follow-symlinks", is_flag=True,
               help="Read symbolic links that lead out of PATHS (by default they are named in a warning).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Runs analysed at once, each in its own process (default: the number of cores).")
+@click.option("--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
+              help="Where runs are analysed: local processes, or a local Dask cluster (needs logscope[dask]).")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Analyse the runs on the Dask cluster of this scheduler (needs logscope[dask]).")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the summary.")
 @click.option("--timestamp", is_flag=True,
               help="Print the current UTC time in the reports (off by default so reports are byte-identical).")
-def analyze(paths: tuple[Path, ...], output: Path, formats: str, input_format: str | None,
+def analyze(paths: tuple[str, ...], output: Path, formats: str, input_format: str | None,
             pairs: tuple[str, ...], higher_is_better: tuple[str, ...], lower_is_better: tuple[str, ...],
             config_file: Path | None,
-            fail_on: str, follow_symlinks: bool, quiet: bool, timestamp: bool) -> None:
+            fail_on: str, follow_symlinks: bool, jobs: int | None, executor: str, scheduler: str | None,
+            quiet: bool, timestamp: bool) -> None:
     """Analyse the training logs under PATHS and write reports into -o DIR.
+
+    PATHS are folders, files or fsspec URLs (s3://bucket/sweep, gs://..., file://...).
 
     \b
     Example:
         logscope analyze runs/ -o report --fail-on error
+        logscope analyze s3://bucket/sweep -o report --jobs 8
     """
     wanted = [f.strip() for f in formats.split(",") if f.strip()]
     unknown = [f for f in wanted if f not in RENDERERS]
     if unknown or not wanted:
         raise click.UsageError(f"unknown report format {', '.join(unknown) or '(none)'}; choose from: html, md, json")
     try:
-        settings = resolve_settings(config_file, list(paths))
+        roots = [as_path(p) for p in paths]
+        # A logscope.toml is looked for beside local paths only (then here, as for any path).
+        settings = resolve_settings(config_file, [p for p in roots if not is_remote(p)])
         roles = settings.roles.merged(RoleOverrides.parse(pairs, higher_is_better, lower_is_better))
-        report = run_analysis(list(paths), format=input_format, config=settings.detectors or None, roles=roles,
-                              follow_symlinks=follow_symlinks)
+        bar = ProgressBar(sys.stderr)
+        try:
+            with make_executor(executor, jobs=jobs, scheduler=scheduler) as pool:
+                report = run_analysis(roots, format=input_format, config=settings.detectors or None, roles=roles,
+                                      follow_symlinks=follow_symlinks, executor=pool, progress=bar, compact=True)
+            stamp = _utc_now() if timestamp else None
+            # Every format is rendered before any file is written, so an interruption leaves the old set.
+            texts = {name: RENDERERS[name](report, timestamp=stamp) for name in wanted}
+        finally:
+            bar.close()
     except LogscopeError as exc:
         click.echo(f"logscope: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        # Caught here, not by click (which would say "Aborted!" and exit 1): workers are stopped by now.
+        click.echo("logscope: interrupted; no report written", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     try:
         output.mkdir(parents=True, exist_ok=True)
-        stamp = _utc_now() if timestamp else None
         for name in wanted:
-            write_atomic(output / FILENAMES[name], RENDERERS[name](report, timestamp=stamp))
+            write_atomic(output / FILENAMES[name], texts[name])
     except OSError as exc:
         click.echo(f"logscope: cannot write the report to {output}: {exc.strerror or exc}", err=True)
         sys.exit(EXIT_USAGE)
@@ -218,6 +246,40 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+class ProgressBar:
+    """``progress(phase, done, total)`` drawn as a bar on ``stream``, only if it is a terminal.
+
+    Uses click's progress bar; each phase (analysing, then drawing the runs shown
+    in full) gets its own bar. Nothing is written when ``stream`` is not a TTY, so
+    logs and CI output stay clean.
+    """
+
+    LABELS = {"analyse": "Analysing runs", "draw": "Drawing charts"}
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.enabled = bool(getattr(stream, "isatty", None) and stream.isatty())
+        self._bar: Any = None
+        self._phase = ""
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if phase != self._phase or self._bar is None:
+            self.close()
+            self._phase = phase
+            self._bar = click.progressbar(length=total, label=self.LABELS.get(phase, phase), file=self.stream,
+                                          show_pos=True, show_eta=True)
+            self._bar.__enter__()
+        self._bar.update(done - self._bar.pos)
+
+    def close(self) -> None:
+        """End the current bar's line (also after Ctrl-C, so the next message starts on its own line)."""
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
 
 
 def main() -> None:

@@ -23,6 +23,8 @@ R = TypeVar("R")
 
 #: The ``--executor`` choices.
 EXECUTORS = ("local", "dask")
+#: How long to keep trying to reach a ``--scheduler`` before giving up.
+CONNECT_TIMEOUT = "20s"
 
 
 class Progress(Protocol):
@@ -94,6 +96,8 @@ class SerialExecutor:
 def _ignore_sigint() -> None:
     """Pool worker initialiser: Ctrl-C is the parent's to handle, not each worker's."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _call(task: tuple[Callable[[Any], Any], int, Any]) -> tuple[int, Any]:
@@ -111,14 +115,12 @@ class PoolExecutor:
     def map(self, fn: Callable[[T], R], items: Sequence[T], progress: Progress | None = None) -> list[R]:
         """``fn`` over ``items`` on the pool; on Ctrl-C or an error the workers are stopped."""
         total = len(items)
+        if total and self._pool is None:
+            self._start(min(self.jobs, total))
         if progress:
             progress(0, total)
         if total == 0:
             return []
-        if self._pool is None:
-            # multiprocessing.Pool rather than concurrent.futures: it can terminate its workers,
-            # which a prompt Ctrl-C needs (ProcessPoolExecutor waits for running tasks).
-            self._pool = multiprocessing.get_context().Pool(min(self.jobs, total), initializer=_ignore_sigint)
         results: list[Any] = [None] * total
         try:
             done = 0
@@ -131,6 +133,20 @@ class PoolExecutor:
             self.terminate()
             raise
         return results
+
+    def _start(self, workers: int) -> None:
+        # multiprocessing.Pool rather than concurrent.futures: it can terminate its workers,
+        # which a prompt Ctrl-C needs (ProcessPoolExecutor waits for running tasks).
+        # SIGINT is blocked while the workers start, so a Ctrl-C then cannot reach a worker
+        # before it ignores SIGINT; the parent gets it as soon as the pool exists.
+        blocked = hasattr(signal, "pthread_sigmask")
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._pool = multiprocessing.get_context().Pool(workers, initializer=_ignore_sigint)
+        finally:
+            if blocked:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
     def terminate(self) -> None:
         """Stop every worker now."""
@@ -180,7 +196,7 @@ class DaskExecutor:
             self._client = Client(self._cluster)
         else:
             try:
-                self._client = Client(scheduler, timeout="20s")
+                self._client = Client(scheduler, timeout=CONNECT_TIMEOUT)
             except (OSError, TimeoutError, ValueError) as exc:
                 raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
             self.jobs = max(1, len(self._client.scheduler_info().get("workers", {})))

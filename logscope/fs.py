@@ -66,23 +66,27 @@ def exists(path: Any) -> bool:
         return False
 
 
-def walk(root: Any, problems: list[tuple[Any, str]]) -> Iterator[Any]:
-    """Files under a remote ``root`` in sorted order, hidden names (``.x``) left out.
+def walk(root: Any, problems: list[tuple[Any, str, str]]) -> Iterator[Any]:
+    """Files under a remote ``root``, hidden names (``.x``) left out, in the order local folders are
+    walked: each folder's files (sorted) before its sub-folders (sorted).
 
     One recursive listing (``find``) instead of a request per folder; an error
-    listing it goes to ``problems``.
+    listing it goes to ``problems`` as (path, warning kind, reason).
     """
     fs, base = root.fs, root.path.rstrip("/")
     try:
         found = fs.find(base, detail=True, withdirs=False)
     except (OSError, ValueError) as exc:
-        problems.append((root, f"cannot list: {exc}"))
+        problems.append((root, "unreadable", f"cannot list the folder: {exc}"))
         return
-    for key in sorted(found):
-        rel = key[len(base):].lstrip("/") if key.startswith(base) else key
-        if any(part.startswith(".") for part in rel.split("/")):
-            continue
-        yield root.joinpath(*rel.split("/")) if rel else root
+    rels = []
+    for key in found:
+        parts = key[len(base):].strip("/").split("/") if key.startswith(base) else key.split("/")
+        if parts != [""] and not any(part.startswith(".") for part in parts):
+            rels.append(parts)
+    # Sort key: a file sorts before any folder beside it, as the local walk yields them.
+    for parts in sorted(rels, key=lambda ps: [(1, p) for p in ps[:-1]] + [(0, ps[-1])]):
+        yield root.joinpath(*parts)
 
 
 def read_heads(paths: Iterable[Any], size: int) -> dict[Any, bytes | str]:
@@ -102,6 +106,8 @@ def read_heads(paths: Iterable[Any], size: int) -> dict[Any, bytes | str]:
             except (OSError, ValueError, NotImplementedError):
                 heads = [_head_one(p, size) for p in batch]
             for path, head in zip(batch, heads):
+                if not isinstance(head, bytes):
+                    head = _head_one(path, size)  # again alone: S3 refuses any range of an empty object
                 out[path] = head if isinstance(head, bytes) else f"cannot open: {head}"
     return out
 

@@ -22,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 
+from .. import fs
 from ..errors import ConfigError
 from ..model import ReadWarning, Run
 from ..roles import RoleOverrides
@@ -79,7 +80,7 @@ def discover(
     if format is not None and format not in READERS:
         raise ConfigError(f"unknown format {format!r}; choose from: {', '.join(sorted(READERS))}")
     readers = [READERS[format]] if format else list(READERS.values())
-    root = Path(root)
+    root = fs.as_path(root)
     base = root if root.is_dir() else root.parent
     mlflow.clear_cache()
     claimed: dict[str, list[Path]] = {r.NAME: [] for r in readers}
@@ -87,13 +88,16 @@ def discover(
     not_logs: dict[Path, list[Path]] = defaultdict(list)
     warnings: list[ReadWarning] = []
     problems: list[tuple[Path, str, str]] = []
-    for path in _walk(root, problems, follow_symlinks):
+    walked = list(_walk(root, problems, follow_symlinks))
+    # Remote heads are fetched together (concurrent range requests), not one round trip per file.
+    heads = fs.read_heads(walked, HEAD_BYTES) if fs.is_remote(root) else {}
+    for path in walked:
         if path.name == CONFIG_NAME and path.parent == base:
             continue  # the configuration file (logscope.config reads it), not a log
         if _not_a_log(path) and not companions.is_companion(path) and not any(r.claims(path, b"") for r in readers):
             not_logs[path.parent].append(path)  # an image or checkpoint: no need to open it
             continue
-        head, problem = _head(path)
+        head, problem = _head(path, heads)
         rel = relative_name(path, base)
         if problem is not None:
             warnings.append(ReadWarning(rel, "unreadable", problem))
@@ -179,11 +183,11 @@ def read_path(
     are applied to every run; ``follow_symlinks`` is :func:`discover`'s.
     """
     if isinstance(paths, (str, os.PathLike)):
-        paths = [Path(paths)]
+        paths = [fs.as_path(paths)]
     runs: list[Run] = []
     warnings: list[ReadWarning] = []
     for path in paths:
-        sources, found = discover(Path(path), format=format, follow_symlinks=follow_symlinks)
+        sources, found = discover(fs.as_path(path), format=format, follow_symlinks=follow_symlinks)
         warnings.extend(found)
         for source in sources:
             runs.extend(read_source(source))
@@ -279,10 +283,13 @@ def _walk(root: Path, problems: list[tuple[Path, str, str]], follow_symlinks: bo
     inside it is read where it really is), unless ``follow_symlinks``; then each
     real folder is entered once, so link loops end. Entries that cannot be listed,
     are not regular files (a FIFO would block) or are links not followed go to
-    ``problems`` as (path, warning kind, reason).
+    ``problems`` as (path, warning kind, reason). A URL root is listed through fsspec.
     """
     if not root.is_dir():
         yield root
+        return
+    if fs.is_remote(root):
+        yield from fs.walk(root, problems)
         return
     real_root = os.path.realpath(root)
     seen = {real_root}
@@ -345,9 +352,12 @@ def _hidden(path: str, folder: str) -> bool:
     return any(part.startswith(".") for part in Path(os.path.relpath(path, folder)).parts if part != ".")
 
 
-def _head(path: Path) -> tuple[bytes, str | None]:
+def _head(path: Path, fetched: dict[Path, bytes | str] | None = None) -> tuple[bytes, str | None]:
+    if fetched and path in fetched:
+        head = fetched[path]
+        return (head, None) if isinstance(head, bytes) else (b"", head)
     try:
-        with open(path, "rb") as fh:
+        with (path.open("rb") if fs.is_remote(path) else open(path, "rb")) as fh:
             return fh.read(HEAD_BYTES), None
     except OSError as exc:
         return b"", f"cannot open: {exc.strerror or exc}"

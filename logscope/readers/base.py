@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import roles
+from ..fs import is_remote
 from ..model import ReadWarning, Run, Scalar, Series, Split
 from .text import line_list, plural
 
@@ -53,6 +54,12 @@ def relative_name(path: Path, root: Path) -> str:
 
     Symbolic links are not followed: a linked file is named where it is found.
     """
+    if is_remote(path):  # an fsspec URL path (logscope.fs): already absolute, no links
+        try:
+            text = path.relative_to(root).as_posix()
+        except ValueError:
+            return str(path)
+        return text if text not in ("", ".") else (root.name or ".")
     absolute, base = Path(os.path.abspath(path)), Path(os.path.abspath(root))
     try:
         rel = absolute.relative_to(base)
