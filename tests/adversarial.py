@@ -95,7 +95,9 @@ def tree_digest(root: Path) -> dict[str, tuple[int, str]]:
     stack = [root]
     while stack:
         folder = stack.pop()
-        for entry in os.scandir(folder):
+        with os.scandir(folder) as entries:
+            listed = list(entries)
+        for entry in listed:
             st = entry.stat(follow_symlinks=False)
             rel = os.path.relpath(entry.path, root)
             if entry.is_symlink():
