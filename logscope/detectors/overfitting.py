@@ -6,7 +6,8 @@ higher-is-better metric), aggregated into blocks and smoothed by a rolling
 median. The optimum is the minimum of that smoothed curve, with a noise band of
 ``band`` noise scales around it (any checkpoint inside the band is as good).
 It is overfitting when, after the optimum, (1) the validation level at the end
-is worse than the band's median level by more than ``z_threshold`` noise scales and a practical margin
+is worse than the band's median level by more than ``z_threshold`` standard errors (of the
+difference of the two medians) and a practical margin
 (``min_rise`` relative for losses, ``min_lost_gain`` of the gain for metrics),
 (2) a Mann-Kendall test (autocorrelation corrected) finds a significant
 worsening trend (p < ``alpha``), and (3) the training twin is not getting
@@ -82,7 +83,9 @@ def _judge(run: Run, pv: Prepared, pt: Prepared, *, alpha: float, z_threshold: f
     else:
         gain = float(np.median(pv.by[: max(2, tail)])) - best_level
         practical = min_lost_gain * gain if gain > 0 else np.inf
-    if rise < practical or rise < z_threshold * sigma:
+    # standard error of the difference of the two medians (end and optimum band)
+    se = 1.2533 * sigma * float(np.sqrt(1.0 / tail + 1.0 / (hi - lo + 1)))
+    if rise < practical or rise < z_threshold * se:
         return None
     trend = mann_kendall(pv.by[best:])
     if trend.p_up > alpha:
