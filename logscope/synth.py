@@ -15,7 +15,7 @@ Onset conventions (the benchmark scores onsets against these):
   sustained rise (to at least 2x that minimum) begins;
   nan: the first non-finite step;
 * plateau stuck: the first step; mid_run: the first step where the noiseless
-  curve is within 3% of its plateau level; converged: the first step after
+  curve is within 1% of its plateau level; converged: the first step after
   which the noiseless curve gains less than 5% of its total log-improvement
   and less than 5% relative;
 * spike: the step the excursion starts;
@@ -41,8 +41,8 @@ from .readers.base import Column, build_run
 #: Epoch-level runs log one point per epoch; step-level runs thousands of noisy points.
 LEVELS = ("epoch", "step")
 
-#: Relative band around a plateau level that counts as "on the plateau" (3%).
-PLATEAU_BAND = float(np.log(1.03))
+#: Relative band around a plateau level that counts as "on the plateau" (1%).
+PLATEAU_BAND = float(np.log(1.01))
 
 #: Fraction of the total log-improvement below which the rest of a run is "converged".
 CONVERGED_FRACTION = 0.05
@@ -328,12 +328,13 @@ def plateau_stuck(rng: np.random.Generator, level: str, n: int | None = None) ->
 
 
 def plateau_mid(rng: np.random.Generator, level: str, n: int | None = None) -> _Draft:
-    """Quick early progress, a flat stretch of 20-40% of the run, then progress again."""
+    """Quick early progress, a flat stretch (within 1% of its level) of 20-35% of the run, then progress again."""
     d = _base(rng, level, n)
     l1 = d.l0 * float(rng.uniform(0.35, 0.7))
     floor = l1 * float(rng.uniform(0.1, 0.5))
     tau1 = float(rng.uniform(0.02, 0.06))
-    t_end = float(rng.uniform(0.3, 0.55))
+    flat_from = tau1 * float(np.log((d.l0 - l1) / (np.expm1(PLATEAU_BAND) * l1)))  # within 1% of l1 from here
+    t_end = min(flat_from + float(rng.uniform(0.2, 0.35)), 0.8)
     tau2 = float(rng.uniform(0.04, 0.15))
     first = _decay(d.t, d.l0, l1, tau1)
     d.train = np.where(d.t < t_end, first, _decay(d.t - t_end, first[np.searchsorted(d.t, t_end) - 1], floor, tau2))

@@ -138,6 +138,9 @@ def _plateaus(run: Run, p: Prepared, *, length: int, band: float, z_threshold: f
     j = _last_within(r, max(float(z[0]), float(np.median(p.by[:2]))) - stuck_width)
     i = 0
     seg = _accept(p, z, 0, j, stuck_width, alpha=alpha, min_len=min_share * length)
+    practical = float(np.log1p(stuck_gain)) if p.log else stuck_gain * spread
+    if seg is not None and _equivalence(p.bx[: j + 1], p.by[: j + 1], practical) >= alpha:
+        seg = None  # a warning needs more than "no significant trend": confidently within stuck_gain
     if seg is not None:
         out.append(_stuck(run, p, z, 0, j, seg, length=length, width=stuck_width))
         i = j + 1
@@ -157,6 +160,10 @@ def _plateaus(run: Run, p: Prepared, *, length: int, band: float, z_threshold: f
             segments.append((i, j))
         i = j + 1
     for a, b in segments:
+        # the plateau starts where the curve has reached its level (within half a band), not
+        # where the running best first came within a band of it
+        level = float(np.median(z[a: b + 1]))
+        a = a + int(np.argmax(z[a: b + 1] <= level + 0.5 * width))
         seg = _accept(p, z, a, b, width, alpha=alpha, min_len=0.0)
         if seg is not None:
             out.append(_mid_run(run, p, z, r, a, b, seg, length=length, width=width))
