@@ -64,6 +64,9 @@ NOT_LOG_NAMES = frozenset({"readme", "license", "licence", "copying", "notice", 
 CONFIG_NAME = "logscope.toml"
 #: Names listed in one compact warning before only a count is given.
 MAX_NAMES = 12
+#: Report files logscope writes; one whose head says logscope wrote it is not a log (a report
+#: written inside the analysed folder, ``logscope analyze .``, must not be read on the next run).
+OWN_OUTPUTS = frozenset({"report.html", "report.md", "report.json", "compare.html", "compare.md", "compare.json"})
 
 __all__ = ["READERS", "RunSource", "discover", "read_source", "read_path", "relative_name"]
 
@@ -94,6 +97,8 @@ def discover(
     for path in walked:
         if path.name == CONFIG_NAME and path.parent == base:
             continue  # the configuration file (logscope.config reads it), not a log
+        if path.name in OWN_OUTPUTS and _own_output(path, _head(path, heads)[0]):
+            continue
         if _not_a_log(path) and not companions.is_companion(path) and not any(r.claims(path, b"") for r in readers):
             not_logs[path.parent].append(path)  # an image or checkpoint: no need to open it
             continue
@@ -202,6 +207,15 @@ def _claimant(readers: list[ModuleType], path: Path, head: bytes, *, forced: boo
         if test(path, head):
             return reader
     return None
+
+
+def _own_output(path: Path, head: bytes) -> bool:
+    """Whether ``path`` (starting with ``head``) is a report logscope wrote: its JSON version key,
+    HTML generator tag or Markdown title."""
+    head = head[:512]
+    first = head.split(b"\n", 1)[0]
+    return (b'"logscope_version"' in head or b'<meta name="generator" content="logscope' in head
+            or (path.suffix == ".md" and first.startswith(b"#") and b"logscope" in first))
 
 
 def _not_a_log(path: Path) -> bool:

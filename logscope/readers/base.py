@@ -71,14 +71,21 @@ def relative_name(path: Path, root: Path) -> str:
     return text
 
 
-#: Lone surrogates: what ``os.fsdecode`` makes of file-name bytes that are not UTF-8
-#: (and what a JSON ``"\\udcff"`` escape decodes to). No UTF-8 output can hold them.
-_SURROGATES = re.compile("[\ud800-\udfff]")
+#: Lone surrogates (what ``os.fsdecode`` makes of file-name bytes that are not UTF-8, and what
+#: a JSON ``"\\udcff"`` escape decodes to: no UTF-8 output can hold them) and control characters
+#: other than tab and line breaks (an ESC in a tag would drive the terminal of whoever prints a report).
+_UNPRINTABLE = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _stand_in(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return chr(0x2400 + code) if code < 0x20 else "\u2421" if code == 0x7F else "\ufffd"
 
 
 def printable(text: str) -> str:
-    """``text`` with lone surrogates replaced by U+FFFD, so it can be written as UTF-8."""
-    return _SURROGATES.sub("\ufffd", text)
+    """``text`` safe to write and show: lone surrogates and C1 controls become U+FFFD, C0 controls
+    and DEL their Unicode control pictures (ESC is ␛); tab and line breaks stay."""
+    return _UNPRINTABLE.sub(_stand_in, text)
 
 
 def printable_warning(warning: ReadWarning) -> ReadWarning:
