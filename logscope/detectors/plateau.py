@@ -332,7 +332,9 @@ def _converged(run: Run, p: Prepared, *, length: int, band: float, z_threshold: 
     total = float(z[0] - z_end)
     if total <= width or z_end > float(z.min()) + width:
         return None  # never improved (stuck) or ended worse than its best (overfitting, divergence)
-    threshold = max(min(fraction * total, float(np.log1p(max_gain)) if p.log else np.inf), 2 * se)
+    threshold = min(fraction * total, float(np.log1p(max_gain)) if p.log else np.inf)
+    if 2 * se > threshold:
+        return None  # the noise hides gains of that size: convergence cannot be told
     still = np.flatnonzero(zc - z_end >= threshold)
     conv = int(still[-1]) + 1 if still.size else 0
     if conv >= nb:
@@ -346,10 +348,11 @@ def _converged(run: Run, p: Prepared, *, length: int, band: float, z_threshold: 
     gained = float(np.expm1(zc[conv] - z_end)) if p.log else float(zc[conv] - z_end)
     series = p.series
     pct = fmt(100 * share, 3)
-    gain_text = f"{fmt(100 * gained, 2)}%" if p.log else fmt(gained, 3)
+    size = f"{fmt(100 * abs(gained), 2)}%" if p.log else fmt(abs(gained), 3)
+    effect = f"improved it by only {size}" if gained >= 0 else f"left it {size} worse"
     message = (f"{series.name} converged by step {step}: the remaining {pct}% of the run ({last - step} steps) "
-               f"improved it by only {gain_text} ({fmt(100 * (zc[conv] - z_end) / total, 2)}% of its total "
-               f"improvement; remaining trend p={trend.p_down:.2g}).")
+               f"{effect} ({fmt(100 * (zc[conv] - z_end) / total, 2)}% of its total improvement; remaining "
+               f"trend p={trend.p_down:.2g}).")
     evidence: dict[str, float | int | str | bool | None] = {
         "phase": "converged",
         "p_value": trend.p_down,
