@@ -364,6 +364,15 @@ def looks_text(path: Path, head: bytes) -> bool:
 
 
 def _binary(body: bytes) -> bool:
-    """NUL bytes beyond a little damage (binary data, UTF-16 without a BOM), or with other control bytes."""
+    """Binary data (or UTF-16 without a BOM), not a text log with a few damaged bytes.
+
+    A text log has no NUL byte; once one is there, the file is binary only if NULs, other
+    control bytes and invalid UTF-8 make up more than an eighth of it (random bytes: about
+    two thirds; a log with a burst of garbage written into it: a few percent).
+    """
     nuls = body.count(0)
-    return nuls > 0 and (nuls * 16 > len(body) or _CONTROL.search(body) is not None)
+    if not nuls:
+        return False
+    text = body.decode("utf-8", "replace")
+    bad = nuls + len(_CONTROL.findall(body)) + text.count("\ufffd")
+    return bad * 8 > len(text)
