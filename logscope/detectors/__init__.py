@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..model import Finding, Run, Scalar
-from . import divergence, nan, noisy, overfitting, plateau, spike, suspicious, underfitting
+from . import _series, divergence, nan, noisy, overfitting, plateau, spike, suspicious, underfitting
 
 Detector = Callable[..., list[Finding]]
 
@@ -62,8 +62,11 @@ def run_detectors(
     config = config or {}
     validate_config(config, only)
     findings: list[Finding] = []
-    for name, detect in DETECTORS.items():
-        if only and name not in only:
-            continue
-        findings.extend(detect(run, **config.get(name, {})))
+    try:
+        for name, detect in DETECTORS.items():
+            if only and name not in only:
+                continue
+            findings.extend(detect(run, **config.get(name, {})))
+    finally:
+        _series.clear_cache()  # the run's prepared series are not needed again; free them with the run
     return findings

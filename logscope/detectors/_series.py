@@ -83,6 +83,12 @@ class Prepared:
 _CACHE: "weakref.WeakKeyDictionary[Series, dict[int, Prepared]]" = weakref.WeakKeyDictionary()
 
 
+def clear_cache() -> None:
+    """Forget every prepared series. A Prepared holds its series, so a weak key alone never
+    frees an entry: :func:`~logscope.detectors.run_detectors` calls this after each run."""
+    _CACHE.clear()
+
+
 #: Words of an adversarial (GAN) loss: its rises and falls are the game, not progress.
 ADVERSARIAL = frozenset({"gen", "generator", "disc", "discriminator", "critic", "adv", "adversarial", "g", "d"})
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..model import ReadWarning, Run, Split
 from .base import RunSource, Sheet, build_run, relative_name, session_runs, split_sessions
-from .text import MAX_STEP, Table, agree, integral, line_list, load_text, parse_table, split_header
+from .text import MAX_STEP, Table, agree, integral, line_list, load_text, parse_table, split_header, stream_table
 
 #: Header cells that mean "this column is the row index" (pandas writes an unnamed first column).
 INDEX_NAMES = frozenset({"", "unnamed: 0", "index"})
@@ -44,7 +44,8 @@ def read_wide(source: RunSource, spec: WideSpec, format: str) -> list[Run]:
     """Read a one-file source as a wide table; several sessions give several runs."""
     path = source.files[0]
     rel = relative_name(path, source.base)
-    table = parse_table(load_text(path, rel), rel)
+    # A big plain-text log is parsed a block at a time (bounded memory); anything else is read whole.
+    table = stream_table(path, rel) or parse_table(load_text(path, rel), rel)
     if not table.header:
         warning = ReadWarning(rel, "empty", "empty file: no header and no rows")
         return [build_run(name=source.name, format=format, columns={}, warnings=[*table.warnings, warning], source=rel)]
@@ -56,7 +57,7 @@ def read_wide(source: RunSource, spec: WideSpec, format: str) -> list[Run]:
 def table_sheet(table: Table, rel: str, spec: WideSpec) -> tuple[Sheet, str]:
     """A parsed table as a sheet: x per row (warned if missing or fractional) and sparse columns."""
     lowered = [h.lower() for h in table.header]
-    n = len(table.rows)
+    n = len(table.lines)
     x_index = next((lowered.index(c) for c in spec.x_columns if c in lowered), None)
     if x_index is None and spec.index_column and lowered and lowered[0] in INDEX_NAMES:
         x_index = 0

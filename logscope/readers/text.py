@@ -202,12 +202,20 @@ class Table:
 
     header: list[str]
     rows: list[list[str]]
-    lines: list[int]
+    lines: list[int] | np.ndarray
     breaks: list[int]
     warnings: list[ReadWarning]
+    #: Columns already parsed by :func:`stream_table` (which keeps no cells; ``rows`` is empty then):
+    #: (values, present mask, first bad cells, count of bad cells) per column.
+    parsed: list[tuple[np.ndarray, np.ndarray, list[tuple[int, str]], int]] | None = None
 
     def column(self, index: int, *, rel: str, name: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Column ``index`` as (float64 values, present mask); bad cells are absent, with a warning."""
+        if self.parsed is not None:
+            values, present, bad, count = self.parsed[index]
+            if count:
+                self.warnings.append(_bad_cells(rel, name or self.header[index], bad, count))
+            return values, present
         return parse_column([row[index] for row in self.rows], self.lines, rel=rel,
                             name=name or self.header[index], warnings=self.warnings)
 
@@ -232,10 +240,25 @@ def parse_column(cells: list[str], lines: list[int], *, rel: str, name: str,
         elif not is_missing(cell):
             bad.append((lines[i], cell.strip()))
     if bad:
-        warnings.append(ReadWarning(
-            rel, "bad-value",
-            f"column {name!r}: {len(bad)} cell(s) are not numbers ({describe_lines(bad)}); read as missing"))
+        warnings.append(_bad_cells(rel, name, bad, len(bad)))
     return values, present
+
+
+def _parse_cells(cells: list[str], lines: list[int]) -> tuple[np.ndarray, np.ndarray, list[tuple[int, str]], int]:
+    """:func:`parse_column` without the warning: (values, present, first bad cells, bad count)."""
+    bad: list[ReadWarning] = []
+    values, present = parse_column(cells, lines, rel="", name="", warnings=bad)
+    if not bad:
+        return values, present, [], 0
+    items = [(lines[i], cells[i].strip()) for i in np.flatnonzero(~present) if not is_missing(cells[i])]
+    return values, present, items[:3], len(items)
+
+
+def _bad_cells(rel: str, name: str, first: list[tuple[int, str]], count: int) -> ReadWarning:
+    shown = ", ".join(f"line {n}: {_short(text)!r}" for n, text in first[:3])
+    more = f" and {count - 3} more" if count > 3 else ""
+    return ReadWarning(rel, "bad-value",
+                       f"column {name!r}: {count} cell(s) are not numbers ({shown}{more}); read as missing")
 
 
 def describe_lines(items: list[tuple[int, str]]) -> str:
@@ -282,52 +305,180 @@ def parse_table(text: Text, rel: str, *, delimiter: str | None = None) -> Table:
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
         return Table(header=[], rows=[], lines=[], breaks=[], warnings=warnings)
-    delimiter = delimiter or sniff_delimiter(lines[first]) or ","
-    header = split_header(lines[first], delimiter)
-    lowered = [h.lower() for h in header]
-    width = len(header)
-    rows: list[list[str]] = []
-    numbers: list[int] = []
-    breaks: list[int] = []
-    repeated: list[int] = []
-    ragged: list[tuple[int, int]] = []
+    rules = _Rows(lines[first], delimiter, rel, warnings)
     last_index = max(i for i, line in enumerate(lines) if line.strip())
     for index in range(first + 1, len(lines)):
         line = lines[index]
-        if not line.strip():
-            continue
-        lineno = index + 1
+        if line.strip():
+            rules.add(line, index + 1, last=index == last_index and not text.complete)
+    rules.finish()
+    return Table(header=rules.header, rows=rules.rows, lines=rules.numbers, breaks=rules.breaks, warnings=warnings)
+
+
+class _Rows:
+    """The rules for the non-blank lines after a table's header, fed in file order.
+
+    A repeated header starts a session; a last line cut short by a crash (the
+    file ends without a newline) is dropped; rows whose field count differs from
+    the header's are skipped; :meth:`finish` adds one warning per kind of problem.
+    Accepted rows go to ``rows``, or to ``sink`` (which may take them away).
+    """
+
+    def __init__(self, header_line: str, delimiter: str | None, rel: str, warnings: list[ReadWarning]) -> None:
+        self.delimiter = delimiter or sniff_delimiter(header_line) or ","
+        self.header = split_header(header_line, self.delimiter)
+        self.lowered = [h.lower() for h in self.header]
+        self.width = len(self.header)
+        self.rel, self.warnings = rel, warnings
+        self.rows: list[list[str]] = []
+        self.numbers: list[int] = []
+        self.breaks: list[int] = []
+        self.repeated: list[int] = []
+        self.ragged: list[tuple[int, int]] = []
+        self.accepted = 0  # rows accepted so far, wherever they went
+
+    def add(self, line: str, lineno: int, *, last: bool = False) -> None:
+        """Apply the rules to one non-blank line; ``last``: the file's last line, with no newline after it."""
         # Unquoted lines (nearly all) split as csv would; a quoted line gets the csv module, one line at
         # a time so that an unclosed quote cannot swallow the lines after it.
-        row = line.split(delimiter) if '"' not in line else next(csv.reader([line], delimiter=delimiter))
+        row = line.split(self.delimiter) if '"' not in line else next(csv.reader([line], delimiter=self.delimiter))
         cells = list(map(str.strip, row))
+        width = self.width
         if len(cells) == width + 1 and cells[-1] == "":
             cells.pop()  # a trailing delimiter
-        if cells[0].lower() == lowered[0] and [c.lower() for c in cells] == lowered:
-            repeated.append(lineno)
-            breaks.append(len(rows))
-            continue
-        if index == last_index and not text.complete and (
-                len(cells) != width or any(to_float(c) is None and not is_missing(c) for c in cells)
-                or _CUT_NUMBER.search(cells[-1]) is not None):
-            warnings.append(ReadWarning(
-                rel, "truncated", f"line {lineno} is half-written (the file ends without a newline); dropped"))
-            continue
+        if cells[0].lower() == self.lowered[0] and [c.lower() for c in cells] == self.lowered:
+            self.repeated.append(lineno)
+            self.breaks.append(self.accepted)
+            return
+        if last and (len(cells) != width or any(to_float(c) is None and not is_missing(c) for c in cells)
+                     or _CUT_NUMBER.search(cells[-1]) is not None):
+            self.warnings.append(ReadWarning(
+                self.rel, "truncated", f"line {lineno} is half-written (the file ends without a newline); dropped"))
+            return
         if len(cells) != width:
-            ragged.append((lineno, len(cells)))
-            continue
-        rows.append(cells)
-        numbers.append(lineno)
-    if repeated:
-        warnings.append(ReadWarning(
-            rel, "restart", f"the header is repeated at {line_list(repeated)}; each repeat starts a new session"))
-    if ragged:
-        counts = sorted({n for _, n in ragged})
-        warnings.append(ReadWarning(
-            rel, "ragged",
-            f"{line_list([n for n, _ in ragged])} {agree(ragged, 'has', 'have')} {'/'.join(map(str, counts))} fields where the header has "
-            f"{width}; skipped"))
-    return Table(header=header, rows=rows, lines=numbers, breaks=breaks, warnings=warnings)
+            self.ragged.append((lineno, len(cells)))
+            return
+        self.rows.append(cells)
+        self.numbers.append(lineno)
+        self.accepted += 1
+
+    def finish(self) -> None:
+        """Add the warnings about repeated headers and ragged rows."""
+        repeated, ragged, width = self.repeated, self.ragged, self.width
+        if repeated:
+            self.warnings.append(ReadWarning(
+                self.rel, "restart", f"the header is repeated at {line_list(repeated)}; each repeat starts a new session"))
+        if ragged:
+            counts = sorted({n for _, n in ragged})
+            self.warnings.append(ReadWarning(
+                self.rel, "ragged",
+                f"{line_list([n for n, _ in ragged])} {agree(ragged, 'has', 'have')} {'/'.join(map(str, counts))} fields where the header has "
+                f"{width}; skipped"))
+
+
+#: Files from this size on are parsed by :func:`stream_table` (a block at a time).
+STREAM_FROM = 16 << 20
+#: Bytes read per block, and rows turned into float columns at a time, when streaming.
+STREAM_BLOCK = 8 << 20
+STREAM_ROWS = 65_536
+
+
+def stream_table(path: Path, rel: str, *, min_size: int = STREAM_FROM, block: int = STREAM_BLOCK,
+                 chunk_rows: int = STREAM_ROWS) -> Table | None:
+    """``parse_table(load_text(path, rel), rel)`` for a big plain UTF-8 file, in bounded memory.
+
+    The file is read a block of whole lines at a time, and every ``chunk_rows``
+    accepted rows are turned into float columns, so neither the text nor its
+    cells are ever held whole; the table has ``parsed`` columns and no ``rows``.
+    Returns None (read the file whole instead, with every repair and warning of
+    :func:`load_text`) for a file under ``min_size`` or one that is not plain
+    UTF-8 text: gzip, UTF-16, NUL bytes or bytes that are not UTF-8.
+    """
+    try:
+        opener = path.open("rb") if not isinstance(path, Path) else open(path, "rb")
+        with opener as fh:
+            start = fh.read(4)
+            if (len(start) < 4 or start.startswith((GZIP_MAGIC, b"\xff\xfe", b"\xfe\xff"))
+                    or _size(fh) < min_size):
+                return None
+            fh.seek(0)
+            return _stream(fh, rel, block, chunk_rows)
+    except OSError:
+        return None  # the whole-file reader says what went wrong
+
+
+def _size(fh: object) -> int:
+    fh.seek(0, 2)  # type: ignore[attr-defined]
+    return int(fh.tell())  # type: ignore[attr-defined]
+
+
+def _stream(fh: object, rel: str, block: int, chunk_rows: int) -> Table | None:
+    warnings: list[ReadWarning] = []
+    rules: _Rows | None = None
+    held: tuple[str, int] | None = None  # the latest data line: it may be the last, cut-short one
+    parts: list[list[tuple[np.ndarray, np.ndarray, list[tuple[int, str]], int]]] = []
+    numbers: list[np.ndarray] = []
+    lineno = 0
+    pending = b""
+    ending = ""
+    first = True
+    while True:
+        data = fh.read(block)  # type: ignore[attr-defined]
+        buf = pending + data
+        cut = len(buf) if not data else buf.rfind(b"\n") + 1
+        piece, pending = buf[:cut], buf[cut:]
+        if first and piece:
+            piece = piece[3:] if piece.startswith(b"\xef\xbb\xbf") else piece
+            first = False
+        if b"\x00" in piece:
+            return None
+        try:
+            text = piece.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        ending = text[-1] if text else ending
+        for line in text.splitlines():
+            lineno += 1
+            if not line.strip():
+                continue
+            if rules is None:
+                rules = _Rows(line, None, rel, warnings)
+                continue
+            if held is not None:
+                rules.add(*held)
+            held = (line, lineno)
+        if rules is not None and len(rules.rows) >= chunk_rows:
+            _flush(rules, parts, numbers)
+        if not data:
+            break
+    if rules is None:
+        return Table(header=[], rows=[], lines=[], breaks=[], warnings=warnings)
+    if held is not None:
+        rules.add(*held, last=ending not in ("\n", "\r"))
+    rules.finish()
+    _flush(rules, parts, numbers)
+    columns = []
+    for j in range(rules.width):
+        pieces = [part[j] for part in parts]
+        bad = [item for piece in pieces for item in piece[2]][:3]
+        columns.append((_concat([p[0] for p in pieces], np.float64), _concat([p[1] for p in pieces], np.bool_),
+                        bad, sum(p[3] for p in pieces)))
+    return Table(header=rules.header, rows=[], lines=_concat(numbers, np.int64), breaks=rules.breaks,
+                 warnings=warnings, parsed=columns)
+
+
+def _flush(rules: _Rows, parts: list[list[tuple[np.ndarray, np.ndarray, list[tuple[int, str]], int]]],
+           numbers: list[np.ndarray]) -> None:
+    """Turn the rows gathered so far into float columns and let the cells go."""
+    if not rules.rows:
+        return
+    parts.append([_parse_cells([row[j] for row in rules.rows], rules.numbers) for j in range(rules.width)])
+    numbers.append(np.asarray(rules.numbers, dtype=np.int64))
+    rules.rows, rules.numbers = [], []
+
+
+def _concat(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.empty(0, dtype=dtype)
 
 
 def integral(values: np.ndarray) -> bool:
