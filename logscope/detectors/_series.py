@@ -1,7 +1,8 @@
 """Series preparation the detectors share: finite points, orientation, blocks.
 
 Every detector looks at a series the same way: finite points only (non-finite
-ones are the ``nan`` detector's business), oriented so that *up is bad* (log of
+ones are the ``nan`` detector's business, a loss of exactly 0 the ``suspicious``
+detector's), oriented so that *up is bad* (log of
 a positive loss, minus a higher-is-better metric), and aggregated into at most
 ``max_blocks`` block medians so that trend tests stay cheap on a million points
 and the strong short-range autocorrelation of logged curves is averaged out.
@@ -138,6 +139,8 @@ def prepare(series: Series, *, max_blocks: int = MAX_BLOCKS) -> Prepared:
     if max_blocks in per:
         return per[max_blocks]
     ok = np.isfinite(series.values)
+    if series.metric == "loss":
+        ok &= series.values != 0  # a loss of exactly 0 is a fact for the suspicious detector, not a level
     steps = series.steps[ok].astype(np.int64)
     values = series.values[ok].astype(np.float64)
     sign = -1 if series.direction == "max" else 1

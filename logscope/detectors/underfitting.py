@@ -6,7 +6,8 @@ aggregated into blocks, the last ``tail_share`` of the run must show a
 significant improving trend (Mann-Kendall, autocorrelation corrected,
 p < ``alpha``) whose Theil-Sen size over the tail is at least ``min_gain``
 (relative, for losses) and ``min_share_of_gain`` of the whole run's gain,
-and the second half of the tail alone must still improve by ``late_gain``.
+and the second half of the tail alone must still improve by ``late_gain``
+(Theil-Sen) with a significant trend (Mann-Kendall p < 0.05).
 With fewer than 16 evaluations the training twin is judged instead, provided
 the last evaluations were improving too.
 """
@@ -77,12 +78,13 @@ def detect(
         return []
     # and not flattened: the second half of the tail alone must still improve by late_gain
     half = x >= x[0] + 0.5 * (x[-1] - x[0])
-    if half.sum() >= 3:
-        late_slope, _, _ = theil_sen(x[half], y[half])
-        late = -late_slope * float(x[half][-1] - x[half][0])
-        late_rel = float(np.expm1(late)) if p.log else late / max(float(np.ptp(p.by)), 1e-12)
-        if late_rel < late_gain:
-            return []
+    if half.sum() < 3:
+        return []  # too few points to show the end is still improving
+    late_slope, _, _ = theil_sen(x[half], y[half])
+    late = -late_slope * float(x[half][-1] - x[half][0])
+    late_rel = float(np.expm1(late)) if p.log else late / max(float(np.ptp(p.by)), 1e-12)
+    if late_rel < late_gain or mann_kendall(y[half]).p_down >= 0.05:
+        return []
     tail_start = int(p.steps[np.searchsorted(p.steps, start)])
     rate = rel / tail_share / 10  # per 10% of the run
     size = f"{fmt(100 * rel, 3)}%" if p.log else fmt(tail_gain, 3)
