@@ -464,7 +464,7 @@ def run_benchmark(per_scenario: int, seed: int, in_memory: bool, misses: bool) -
     print(f"{'macro F1 own':<13}" + "".join(f"{own[m]:>24.2f}" for m in METHODS))
     print(f"{'false alarms':<13}" + "".join(
         f"{alarms[m][0] / max(alarms[m][1], 1):>18.1%} ({alarms[m][0]:>2})" for m in METHODS))
-    print(f"\nlogscope per scenario (runs with any miss/extra, or an alarm on a negative):")
+    print("\nlogscope per scenario (runs with any miss/extra, or an alarm on a negative):")
     for name, (bad, n) in by_scenario.items():
         print(f"  {name:<16} {bad:>3}/{n}")
     return 0

@@ -98,7 +98,6 @@ class _Draft:
     nan_from: int | None = None  # index into steps
     zero_from: int | None = None  # index into steps: the training loss is exactly 0 from here
     spikes: list[tuple[int, float, float]] | None = None  # (index, log height, decay points)
-    val_spikes: list[tuple[int, float, float]] | None = None
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -213,10 +212,6 @@ def _finish(d: _Draft, scenario: str, seed: int, negative: bool, *, converged: b
     if d.val is not None:
         vi = d.val_idx
         log_val = np.log(d.val) + _noise(rng, vi.size, d.val_noise, False)
-        if d.val_spikes:
-            for j0, h, decay in d.val_spikes:
-                kk = np.arange(vi.size)
-                log_val = log_val + np.where(kk >= j0, h * np.exp(-np.maximum(kk - j0, 0) / decay), 0.0)
         val = np.exp(log_val)
         if d.nan_from is not None:
             val[d.steps[vi] >= d.steps[d.nan_from]] = np.nan
@@ -505,9 +500,9 @@ def tail_gain(d: _Draft) -> tuple[float, float, float]:
     last 12.5% alone (a run that improved early in the last quarter and then
     flattened is not still improving).
     """
-    sparse = d.val is None or d.val.size < 16  # too few evaluations: the training curve speaks (as the detector)
-    curve = d.train if sparse else d.val
-    t = d.t if sparse else d.t[d.val_idx]
+    curve, t = d.train, d.t
+    if d.val is not None and d.val.size >= 16:  # fewer evaluations: the training curve speaks, as in the detector
+        curve, t = d.val, d.t[d.val_idx]
     finite = np.isfinite(curve) & (curve > 0)
     if finite.sum() < 4:
         return 0.0, 0.0, 0.0

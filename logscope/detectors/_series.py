@@ -213,8 +213,8 @@ def fmt(value: float | int | None, digits: int = 4) -> str:
     return f"{value:.{digits}g}"
 
 
-def merge(findings: Sequence[Finding], tolerance: float, key: str = "") -> list[Finding]:
-    """Merge findings of the same kind (and evidence ``key``) whose onsets are within ``tolerance`` steps.
+def merge(findings: Sequence[Finding], tolerance: float) -> list[Finding]:
+    """Merge findings of the same kind whose onsets are within ``tolerance`` steps.
 
     The first finding of each group (callers order them by preference) keeps
     its message and evidence and gains the other findings' series names, so one
@@ -225,7 +225,6 @@ def merge(findings: Sequence[Finding], tolerance: float, key: str = "") -> list[
         for i, g in enumerate(out):
             if (
                 g.kind == f.kind
-                and g.evidence.get(key) == f.evidence.get(key)
                 and g.step is not None
                 and f.step is not None
                 and abs(g.step - f.step) <= tolerance

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model import Finding, Run
+from ..model import Finding, Run, SeverityName
 from ..smoothing import rolling_median
 from ._series import by_metric, fmt, headline, prepare, value_at
 from ._stats import MAD_TO_SIGMA, mann_kendall
@@ -67,7 +67,7 @@ def detect(
                  else "lower the learning rate about 3x")
         fixes = (lower, "increase the batch size or accumulate gradients over several batches",
                  "clip gradients (e.g. max norm 1.0)")
-        severity = "warning" if r >= strong_ratio else "info"
+        severity: SeverityName = "warning" if r >= strong_ratio else "info"
         out.append(Finding("noisy", severity, run.name, (series.name,), int(p.steps[0]), int(p.steps[-1]), message,
                            evidence, fixes))
     return out

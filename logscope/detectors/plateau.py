@@ -24,7 +24,7 @@ from dataclasses import replace
 import numpy as np
 from scipy import stats
 
-from ..model import Finding, Run, Series
+from ..model import Finding, Run, Series, SeverityName
 from ..smoothing import rolling_median
 from ._evidence import lr_drop
 from ._series import Prepared, by_metric, fmt, headline, is_total, pairs, prepare, run_span, value_at
@@ -267,13 +267,14 @@ def _mid_run(run: Run, p: Prepared, z: np.ndarray, r: np.ndarray, i: int, j: int
         **drop,
     }
     by_lr = drop.get("ended_by_lr_drop") is True
-    how = (f", when the learning rate dropped from {fmt(drop['lr_before'], 3)} to {fmt(drop['lr_after'], 3)}"
+    how = (f", when the learning rate dropped from {fmt(float(drop['lr_before'] or 0), 3)} to "
+           f"{fmt(float(drop['lr_after'] or 0), 3)}"
            if by_lr else " on its own" if drop.get("ended_by_lr_drop") is False else "")
     message = (f"{series.name} stalled at {fmt(level)} from step {start} to {end} ({fmt(share, 3)}% of the run) "
                f"before improving again{how} ({_flat_text(p_trend, p_flat, width, p.log)}).")
-    severity = "info" if by_lr or share < 20 else "warning"
+    severity: SeverityName = "info" if by_lr or share < 20 else "warning"
     return Finding("plateau", severity, run.name, (series.name,), start, end, message, evidence,
-                   _mid_fixes(run, start, end, by_lr, drop))
+                   _mid_fixes(start, end, by_lr))
 
 
 def _flat_text(p_trend: float, p_flat: float, width: float, log: bool) -> str:
@@ -309,7 +310,7 @@ def _stuck_fixes(run: Run, start: int, chance: int | None) -> tuple[str, ...]:
     return (raise_lr, init, labels)
 
 
-def _mid_fixes(run: Run, start: int, end: int, by_lr: bool, drop: dict[str, object]) -> tuple[str, ...]:
+def _mid_fixes(start: int, end: int, by_lr: bool) -> tuple[str, ...]:
     if by_lr:
         return (f"drop the learning rate earlier: the plateau from step {start} ended only when it fell at step ~{end}; "
                 "a plateau-triggered schedule (ReduceLROnPlateau) would have cut it short",

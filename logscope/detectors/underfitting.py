@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model import Finding, Run, Series
+from ..model import Finding, Run, Series, SeverityName
 from ._series import fmt, judged, pairs, prepare
 from ._stats import mann_kendall, theil_sen
 
@@ -114,7 +114,7 @@ def detect(
         fixes.append("use a larger model")
         fixes.append("use less regularisation")
     fixes.append("raise the learning rate if the schedule decayed it early")
-    severity = "warning" if rel >= strong_gain else "info"
+    severity: SeverityName = "warning" if rel >= strong_gain else "info"
     return [Finding("underfitting", severity, run.name, (main.name,), tail_start, int(p.steps[-1]), message,
                     evidence, tuple(fixes))]
 
