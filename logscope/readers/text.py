@@ -460,6 +460,8 @@ def _stream(fh: object, rel: str, block: int, chunk_rows: int) -> Table | None:
     columns = []
     for j in range(rules.width):
         pieces = [part[j] for part in parts]
+        for part in parts:
+            part[j] = None  # type: ignore[call-overload]  # each block's column is freed once joined
         bad = [item for piece in pieces for item in piece[2]][:3]
         columns.append((_concat([p[0] for p in pieces], np.float64), _concat([p[1] for p in pieces], np.bool_),
                         bad, sum(p[3] for p in pieces)))
