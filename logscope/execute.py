@@ -115,6 +115,8 @@ class PoolExecutor:
     def map(self, fn: Callable[[T], R], items: Sequence[T], progress: Progress | None = None) -> list[R]:
         """``fn`` over ``items`` on the pool; on Ctrl-C or an error the workers are stopped."""
         total = len(items)
+        if total == 1 and self._pool is None:
+            return SerialExecutor().map(fn, items, progress)  # one task: starting a worker only costs time
         if total and self._pool is None:
             self._start(min(self.jobs, total))
         if progress:
