@@ -7,11 +7,11 @@ one row per point) so a tbparse user can switch in one line.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import fs
 from .errors import NoRunsFound
 from .model import Run
 from .readers import discover, read_source, tfevents
@@ -24,7 +24,7 @@ FRAME_COLUMNS = ("run", "tag", "step", "value", "wall_time")
 
 
 def load(path: PathLike, *, format: str | None = None) -> list[Run]:
-    """Every run under ``path``, read and resolved exactly as ``analyze`` sees them.
+    """Every run under ``path`` (a folder, a file or an fsspec URL), read and resolved as ``analyze`` sees them.
 
     Warnings about a run's files are on ``run.warnings``. Raises NoRunsFound if
     ``path`` does not exist.
@@ -70,9 +70,9 @@ def load_frame(path: PathLike, *, format: str | None = None, raw: bool = False) 
 
 
 def _sources(path: PathLike, format: str | None):
-    root = Path(path)
-    if not root.exists():
-        raise NoRunsFound(f"no such file or directory: {root}")
+    root = fs.as_path(path)  # a local Path, or a UPath for an fsspec URL (s3://...)
+    if not fs.exists(root):
+        raise NoRunsFound(f"no such file or directory: {fs.display(root)}")
     return discover(root, format=format)[0]
 
 

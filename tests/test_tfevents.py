@@ -325,6 +325,15 @@ def test_hparams_plugin_values_become_run_hparams(tmp_path: Path) -> None:
     assert dict(run.hparams) == {"lr": 0.001, "layers": 3, "opt": "adam", "amp": True}
 
 
+def test_a_renamed_event_file_is_read_when_the_format_is_forced(tmp_path: Path) -> None:
+    tf.write(tmp_path / "run" / "metrics.tfrecord", losses(3))
+    (tmp_path / "run" / "notes.tfrecord").write_bytes(b"not an event file at all")
+    assert read_path(tmp_path)[0] == []
+    runs, warnings = read_path(tmp_path, format="tensorboard")
+    assert [(r.name, len(r.get("loss"))) for r in runs] == [("run", 3)]
+    assert [w.file for w in warnings] == ["run/notes.tfrecord"]
+
+
 def test_a_run_with_no_scalars_says_so(tmp_path: Path) -> None:
     tf.write(tmp_path / "run" / NAME, [tf.histogram("w", 0)])
     run, _ = read_one(tmp_path)

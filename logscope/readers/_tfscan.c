@@ -30,6 +30,12 @@
 #endif
 #endif
 
+#if defined(__GNUC__)
+#define TFSCAN_INLINE inline __attribute__((always_inline))
+#else
+#define TFSCAN_INLINE inline
+#endif
+
 /* ------------------------------------------------------------------ CRC32C */
 
 static uint32_t crc_tab[8][256];
@@ -234,6 +240,7 @@ typedef struct {
     Py_ssize_t next;  /* the entry looked up after this one last time (+1; 0 = none) */
     Py_ssize_t n, cap;
     PyObject *cols[NCOLS]; /* bytes, cap * 8 long */
+    char *raw[NCOLS];      /* their buffers, refreshed when they grow */
 } entry_t;
 
 typedef struct { Py_ssize_t entry; double value; } pending_t;
@@ -312,7 +319,7 @@ static Py_ssize_t lookup_slow(scan_t *s, const uint8_t *key, size_t klen);
 /* The entry for a raw tag, created (name decoded, plugin taken from the dict) if new.
  * Writers cycle through their tags in a fixed order, so the tag that followed this
  * one's predecessor last time is tried first, before hashing. */
-static inline Py_ssize_t lookup(scan_t *s, const uint8_t *key, size_t klen) {
+static TFSCAN_INLINE Py_ssize_t lookup(scan_t *s, const uint8_t *key, size_t klen) {
     Py_ssize_t guess = s->prev ? s->entries[s->prev - 1].next : 0;
     if (guess) {
         entry_t *e = &s->entries[guess - 1];
@@ -361,23 +368,27 @@ static Py_ssize_t lookup_slow(scan_t *s, const uint8_t *key, size_t klen) {
     return idx;
 }
 
-static int push_point(scan_t *s, entry_t *e, int64_t step, double value, double wall, int64_t seq) {
-    if (e->n >= e->cap) {
-        Py_ssize_t nc = e->cap ? e->cap * 2 : s->first_cap;
-        for (int c = 0; c < NCOLS; c++) {
-            if (!e->cols[c] ? !(e->cols[c] = PyBytes_FromStringAndSize(NULL, nc * 8))
-                            : _PyBytes_Resize(&e->cols[c], nc * 8) < 0) {
-                s->pyerr = 1;
-                return -1;
-            }
+static int grow_columns(scan_t *s, entry_t *e) {
+    Py_ssize_t nc = e->cap ? e->cap * 2 : s->first_cap;
+    for (int c = 0; c < NCOLS; c++) {
+        if (!e->cols[c] ? !(e->cols[c] = PyBytes_FromStringAndSize(NULL, nc * 8))
+                        : _PyBytes_Resize(&e->cols[c], nc * 8) < 0) {
+            s->pyerr = 1;
+            return -1;
         }
-        e->cap = nc;
+        e->raw[c] = PyBytes_AS_STRING(e->cols[c]);
     }
+    e->cap = nc;
+    return 0;
+}
+
+static TFSCAN_INLINE int push_point(scan_t *s, entry_t *e, int64_t step, double value, double wall, int64_t seq) {
+    if (e->n >= e->cap && grow_columns(s, e) < 0) return -1;
     Py_ssize_t i = e->n++;
-    ((int64_t *)PyBytes_AS_STRING(e->cols[COL_STEPS]))[i] = step;
-    ((double *)PyBytes_AS_STRING(e->cols[COL_VALS]))[i] = value;
-    ((double *)PyBytes_AS_STRING(e->cols[COL_WALLS]))[i] = wall;
-    ((int64_t *)PyBytes_AS_STRING(e->cols[COL_SEQS]))[i] = seq;
+    ((int64_t *)e->raw[COL_STEPS])[i] = step;
+    ((double *)e->raw[COL_VALS])[i] = value;
+    ((double *)e->raw[COL_WALLS])[i] = wall;
+    ((int64_t *)e->raw[COL_SEQS])[i] = seq;
     return 0;
 }
 
@@ -703,7 +714,7 @@ static int first_point(scan_t *s, Py_ssize_t i) {
         double per_record = (double)s->pos / (double)s->seq;
         double records = (double)(s->size - s->pos) / (per_record > 16 ? per_record : 16);
         double share = records / (double)s->norder;
-        left = share > (double)(1 << 24) ? (1 << 24) : (Py_ssize_t)share + 64;
+        left = share > (double)(1 << 20) ? (1 << 20) : (Py_ssize_t)share + 64; /* 32 MB; doubling after that */
     }
     s->first_cap = left < 256 ? 256 : left;
     return 0;
@@ -713,7 +724,7 @@ static int first_point(scan_t *s, Py_ssize_t i) {
  * summary { value { tag, simple_value } }, short tag. Such a record is decoded here
  * directly (1), with the result parse_event would give; anything else returns 0 and
  * goes the general way. */
-static inline int fast_simple(scan_t *s, const uint8_t *p, const uint8_t *end, int64_t seq) {
+static TFSCAN_INLINE int fast_simple(scan_t *s, const uint8_t *p, const uint8_t *end, int64_t seq) {
     double wall = 0;
     uint64_t step = 0;
     if (p < end && *p == 0x09) {

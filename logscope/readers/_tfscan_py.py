@@ -426,6 +426,37 @@ class _Scan:
                 p = skip_field(b, p, end, fn, wt, 0)
         return status
 
+    def fast_simple(self, p: int, end: int, seq: int) -> bool:
+        """The canonical PyTorch ``add_scalar`` record, decoded directly (as in the C scanner)."""
+        b = self.b
+        wall = 0.0
+        step = 0
+        if p < end and b[p] == 0x09:
+            if end - p < 9:
+                return False
+            wall = _F64.unpack_from(b, p + 1)[0]
+            p += 9
+        if p < end and b[p] == 0x10:
+            try:
+                step, p = rd_varint(b, p + 1, end)
+            except Malformed:
+                return False
+            if step >= 1 << 63:
+                step -= 1 << 64
+        if end - p < 11 or b[p] != 0x2A or b[p + 2] != 0x0A or b[p + 4] != 0x0A:
+            return False
+        l1, l2, l3 = b[p + 1], b[p + 3], b[p + 5]
+        if l1 >= 0x80 or l2 != l1 - 2 or l3 >= 0x80 or l3 + 7 != l2 or end - p != l1 + 2 or b[p + 6 + l3] != 0x15:
+            return False
+        e = self.lookup(b[p + 6:p + 6 + l3])
+        if not e.steps:
+            self.order.append(e)
+        e.steps.append(step)
+        e.vals.append(_F32.unpack_from(b, p + 7 + l3)[0])
+        e.walls.append(wall)
+        e.seqs.append(seq)
+        return True
+
     def parse_event(self, p: int, end: int, seq: int, offset: int) -> bool:
         """Decode one Event; False (nothing of it kept) if it is malformed."""
         b = self.b
@@ -559,7 +590,7 @@ def scan(buf: Buffer, plugins: dict[str, str]) -> dict[str, Any]:
             damage.append(("data-crc", pos, length))
             pos += 16 + length
             continue
-        if not s.parse_event(data, data + length, seq, pos):
+        if not s.fast_simple(data, data + length, seq) and not s.parse_event(data, data + length, seq, pos):
             damage.append(("corrupt", pos, length))
         seq += 1
         pos += 16 + length

@@ -56,6 +56,13 @@ def claims(path: Path, head: bytes) -> bool:
     return FILE_MARKER in path.name
 
 
+def accepts(path: Path, head: bytes) -> bool:
+    """With ``--input-format tensorboard``: event files by name, or any file that starts
+    with an intact record header (its length checksum is right), whatever its name."""
+    return claims(path, head) or (
+        len(head) >= 12 and _tfscan_py.masked_crc(head[:8]) == int.from_bytes(head[8:12], "little"))
+
+
 def group(files: list[Path], root: Path) -> list[RunSource]:
     """One run per directory; Keras ``validation/`` (and ``train/`` beside it) join their parent."""
     dirs = {p.parent for p in files}
