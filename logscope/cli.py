@@ -111,8 +111,7 @@ def analyze(paths: tuple[str, ...], output: Path, formats: str, input_format: st
         sys.exit(EXIT_INTERRUPTED)
     try:
         output.mkdir(parents=True, exist_ok=True)
-        for name in wanted:
-            write_atomic(output / FILENAMES[name], texts[name])
+        write_all_atomic({output / FILENAMES[name]: texts[name] for name in wanted})
     except OSError as exc:
         click.echo(f"logscope: cannot write the report to {output}: {exc.strerror or exc}", err=True)
         sys.exit(EXIT_USAGE)
@@ -203,9 +202,8 @@ def compare_command(baseline: Path, candidate: Path, output: Path, formats: str,
     try:
         output.mkdir(parents=True, exist_ok=True)
         stamp = _utc_now() if timestamp else None
-        for name in wanted:
-            filename, render = COMPARE_FILES[name]
-            write_atomic(output / filename, render(result, timestamp=stamp))
+        write_all_atomic({output / COMPARE_FILES[name][0]: COMPARE_FILES[name][1](result, timestamp=stamp)
+                          for name in wanted})
     except OSError as exc:
         click.echo(f"logscope: cannot write the comparison to {output}: {exc.strerror or exc}", err=True)
         sys.exit(EXIT_USAGE)
@@ -231,14 +229,30 @@ def _utc_now() -> str:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    write_all_atomic({path: text})
+
+
+def write_all_atomic(files: dict[Path, str]) -> None:
+    """Write every file to a temporary file beside it, and only once all are on disk rename them
+    into place: a failure (a full disk) leaves every earlier file as it was and no temporary file.
+
+    A rename replaces a symbolic link planted at ``path``; it never writes through it.
+    """
+    temps: dict[Path, str] = {}
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        for path, text in files.items():
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            temps[path] = tmp
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())  # on disk before the rename, so a crash cannot leave an empty report
+            os.chmod(tmp, 0o666 & ~_umask())
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for tmp in temps.values():
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 

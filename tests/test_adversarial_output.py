@@ -155,27 +155,27 @@ def test_a_link_planted_in_the_output_folder_is_replaced_not_written_through(tmp
 
 
 def test_a_failed_write_leaves_the_previous_reports_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each report is written to a temporary file and renamed: a failure (disk full) in the middle
-    leaves every earlier report as it was, no temporary file behind, and exit code 2."""
+    """The reports are all written to temporary files first and renamed only when all are on disk: a
+    full disk while writing the second leaves all three earlier reports as they were, no temporary file
+    behind, and exit code 2."""
     write_tree(tmp_path, {"logs/run/log.csv": "epoch,loss\n0,1.0\n1,0.5\n"})
     out = tmp_path / "out"
     assert CliRunner().invoke(cli, ["analyze", str(tmp_path / "logs"), "-o", str(out), "-q"]).exit_code == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     write_tree(tmp_path, {"logs/run/log.csv": "epoch,loss\n0,1.0\n1,0.5\n2,0.1\n"})
-    real_replace = os.replace
+    real_fsync, calls = os.fsync, []
 
-    def failing_replace(src: str, dst: str) -> None:
-        if str(dst).endswith("report.md"):
+    def full_disk(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 2:
             raise OSError(28, "No space left on device")
-        real_replace(src, dst)
+        real_fsync(fd)
 
-    monkeypatch.setattr(os, "replace", failing_replace)
+    monkeypatch.setattr(os, "fsync", full_disk)
     result = CliRunner().invoke(cli, ["analyze", str(tmp_path / "logs"), "-o", str(out), "-q"])
     assert result.exit_code == 2
     assert "No space left on device" in result.output
-    after = {p.name: p.read_bytes() for p in out.iterdir()}
-    assert sorted(after) == sorted(before)  # no .tmp file left
-    assert after["report.md"] == before["report.md"]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # same files, same bytes, no .tmp
 
 
 def test_output_path_that_is_a_file_is_exit_2(tmp_path: Path) -> None:
