@@ -150,3 +150,14 @@ def test_an_interrupted_write_leaves_the_old_report_and_no_temporary_file(tmp_pa
         write_atomic(target, "new report\n" * 1000)
     assert target.read_text() == "old report\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]
+
+
+def test_dask_options_without_dask_installed_say_how_to_get_it(sweep: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # import fails as if not installed
+    result = CliRunner().invoke(cli, ["analyze", str(sweep), "-o", str(tmp_path / "r"), "--executor", "dask"])
+    assert result.exit_code == 2
+    assert "pip install 'logscope[dask]'" in result.output
+    assert not (tmp_path / "r").exists()
