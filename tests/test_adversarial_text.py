@@ -234,3 +234,19 @@ def test_every_case_at_once_reads_the_same(tmp_path: Path) -> None:
             assert set(s.name for s in by_name[name].series) == set(series), case
             for key, (steps, values) in series.items():
                 np.testing.assert_array_equal(by_name[name].get(key).values, values)
+
+
+@pytest.mark.parametrize("case", sorted(c for c, (files, _) in CASES.items() if "log.csv" in files))
+def test_big_file_parser_agrees_on_every_csv_case(tmp_path: Path, case: str) -> None:
+    """Logs over 16 MiB are parsed a block at a time (text.stream_table): forced here on small blocks,
+    it must give the whole-file parser's table, or decline (None) and leave the file to it."""
+    from test_fuzz_text import _table_view
+
+    from logscope.readers.text import load_text, parse_table, stream_table
+
+    path = write_tree(tmp_path, CASES[case][0]) / "log.csv"
+    small = (1, 7) if path.stat().st_size < 1 << 16 else ()  # a 16 MiB line read 1 byte at a time is quadratic
+    for block in (*small, 4096, 1 << 20):
+        streamed = stream_table(path, "f", min_size=0, block=block, chunk_rows=3)
+        if streamed is not None:
+            assert _table_view(streamed) == _table_view(parse_table(load_text(path, "f"), "f")), block

@@ -213,3 +213,34 @@ def test_spliced_text_logs(fmt: str, data: st.DataObject) -> None:
        st.binary(max_size=1024))
 def test_random_bytes_named_like_text_logs(name: str, content: bytes) -> None:
     read_all(Log(f"run/{name}", b"", 0, [], [], {}), content)
+
+
+def _table_view(table) -> tuple:
+    """What a reader sees of a table: header, line numbers, session breaks, columns, warnings."""
+    warnings: list = []
+    columns = []
+    for i in range(len(table.header)):
+        table.warnings, saved = warnings, table.warnings
+        values, present = table.column(i, rel="f", name=table.header[i])
+        table.warnings = saved
+        columns.append((values[present].tobytes(), present.tobytes()))
+    return (table.header, [int(n) for n in table.lines], list(table.breaks), columns, table.warnings, warnings)
+
+
+@FUZZ
+@given(csv_log(), st.data())
+def test_streamed_table_equals_whole_file_table(log: Log, data: st.DataObject) -> None:
+    """Big CSVs are parsed a block at a time (text.stream_table); on any damage the result must be the
+    whole-file parser's, or None (the whole-file parser is then used)."""
+    from logscope.readers.text import load_text, parse_table, stream_table
+
+    kind, at, arg = data.draw(damage(len(log.content)))
+    damaged = apply(log.content, kind, at, arg)
+    block = data.draw(st.integers(1, 64))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "log.csv"
+        path.write_bytes(damaged)
+        streamed = stream_table(path, "f", min_size=0, block=block, chunk_rows=data.draw(st.integers(1, 8)))
+        if streamed is None:
+            return
+        assert _table_view(streamed) == _table_view(parse_table(load_text(path, "f"), "f"))
