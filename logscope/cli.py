@@ -164,13 +164,15 @@ COMPARE_FILES = {
 @click.option("--candidate-label", default="candidate", show_default=True, help="Name of the candidate in the reports.")
 @click.option("--fail-on", type=click.Choice(["never", "regression", "metric", "finding"]), default="never",
               show_default=True, help="Exit with code 1 on any regression, only a worse metric, or only a new finding.")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Read symbolic links that lead out of BASELINE or CANDIDATE (by default they are named in a warning).")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the summary.")
 @click.option("--timestamp", is_flag=True, help="Print the current UTC time in the reports.")
 def compare_command(baseline: Path, candidate: Path, output: Path, formats: str, input_format: str | None,
                     matches: tuple[str, ...], pool: bool, twin_pairs: tuple[str, ...],
                     higher_is_better: tuple[str, ...], lower_is_better: tuple[str, ...], config_file: Path | None,
                     alpha: float, min_severity: str, baseline_label: str,
-                    candidate_label: str, fail_on: str, quiet: bool, timestamp: bool) -> None:
+                    candidate_label: str, fail_on: str, follow_symlinks: bool, quiet: bool, timestamp: bool) -> None:
     """Compare the CANDIDATE training against the BASELINE one and write the verdict into -o DIR.
 
     Each side is a run, a log directory, or several runs of different seeds.
@@ -195,7 +197,8 @@ def compare_command(baseline: Path, candidate: Path, output: Path, formats: str,
         roles = settings.roles.merged(RoleOverrides.parse(twin_pairs, higher_is_better, lower_is_better))
         result = run_compare(baseline, candidate, format=input_format, config=settings.detectors or None,
                              roles=roles, match=pairs, pool=pool, alpha=alpha, min_severity=min_severity,
-                             baseline_label=baseline_label, candidate_label=candidate_label)
+                             baseline_label=baseline_label, candidate_label=candidate_label,
+                             follow_symlinks=follow_symlinks)
     except LogscopeError as exc:
         click.echo(f"logscope: {exc}", err=True)
         sys.exit(EXIT_USAGE)

@@ -205,17 +205,19 @@ def compare(
     config: Mapping[str, Mapping[str, Any]] | None = None,
     only: Sequence[str] | None = None,
     roles: RoleOverrides | None = None,
+    follow_symlinks: bool = False,
     **options: Any,
 ) -> Comparison:
     """Read and analyse both sides alike, then compare them (see :func:`compare_reports` for options).
 
-    ``format``, ``config``, ``only`` and ``roles`` are :func:`~logscope.analyze`'s.
+    ``format``, ``config``, ``only``, ``roles`` and ``follow_symlinks`` are :func:`~logscope.analyze`'s.
     Raises NoRunsFound naming the side when a side has nothing readable.
     """
     reports = []
     for side, paths in (("baseline", baseline), ("candidate", candidate)):
         try:
-            reports.append(analyze(paths, format=format, config=config, only=only, roles=roles))
+            reports.append(analyze(paths, format=format, config=config, only=only, roles=roles,
+                                   follow_symlinks=follow_symlinks))
         except NoRunsFound as exc:
             raise NoRunsFound(f"{side}: {exc}") from None
     return compare_reports(reports[0], reports[1], **options)

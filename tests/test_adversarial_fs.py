@@ -205,11 +205,26 @@ def _deep(root: Path, depth: int) -> Path:
     return folder
 
 
+def _remove_deep(root: Path, leaf: Path) -> None:
+    """Delete a deep chain bottom-up: shutil.rmtree (and so pytest's clean-up of old temporary
+    folders, in every later session) recurses and fails on 1,000-deep folders."""
+    for path in leaf.iterdir():
+        path.unlink()
+    folder = leaf
+    while folder != root:
+        folder.rmdir()
+        folder = folder.parent
+
+
 def test_one_thousand_deep_folders(tmp_path: Path) -> None:
     """TensorBoard's loader and tbparse raise RecursionError at depth 1,100."""
     leaf = _deep(tmp_path, 1000)
-    (leaf / "log.csv").write_text(LOG)
-    check_read(tmp_path, Expect({"/".join(["d"] * 1000): KEPT}))
+    try:
+        (leaf / "log.csv").write_text(LOG)
+        check_read(tmp_path, Expect({"/".join(["d"] * 1000): KEPT}))
+    finally:
+        _remove_deep(tmp_path, leaf)
+    assert not any(tmp_path.iterdir())
 
 
 ODD_NAMES = [
@@ -257,3 +272,18 @@ def test_input_tree_is_not_modified(tmp_path: Path) -> None:
 def test_missing_path_is_exit_2(tmp_path: Path) -> None:
     with pytest.raises(NoRunsFound, match="no such file or directory"):
         analyze(tmp_path / "absent")
+
+
+def test_compare_follows_links_out_only_when_asked(tmp_path: Path) -> None:
+    """`logscope compare` keeps the same policy: a side made only of a link out of it is nothing
+    readable (exit 2, the link named) unless --follow-symlinks."""
+    write_tree(tmp_path, {"outside/run/log.csv": LOG, "cand/run/log.csv": LOG})
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "run").symlink_to(tmp_path / "outside" / "run", target_is_directory=True)
+    args = ["compare", str(tmp_path / "base"), str(tmp_path / "cand"), "-o", str(tmp_path / "out"), "-q"]
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code == 2
+    assert "baseline: no training logs found" in refused.output and "run: symbolic link to a folder" in refused.output
+    followed = CliRunner().invoke(cli, [*args, "--follow-symlinks"])
+    assert followed.exit_code == 0, followed.output
+    assert json.loads((tmp_path / "out" / "compare.json").read_text())["outcome"] == "unchanged"
