@@ -18,7 +18,8 @@ Usage (atheris is not a dependency; install it beside the project, e.g. into a f
   PYTHONPATH=/tmp/atheris python benchmarks/fuzz_campaign.py --targets tfevents,csv --seconds 3600
 
 Each target runs in its own process (libFuzzer exits when done) seeded with valid
-logs; crashing inputs are saved under ``--artifacts``. The summary gives, per target,
+logs; crashing inputs, and inputs that take over 60 seconds (a hang), are saved under
+``--artifacts``. The summary gives, per target,
 the inputs tried (libFuzzer's own count), the time and the crashes; it is what
 docs/reliability.md records. ``--engine hypothesis`` runs the CI properties with many
 random examples instead, for machines without atheris.
@@ -164,7 +165,7 @@ def worker(target: str, corpus: Path, artifacts: Path, seconds: int, libfuzzer: 
         (corpus / f"seed{i}").write_bytes(seed)
     artifacts.mkdir(parents=True, exist_ok=True)
     argv = [sys.argv[0], str(corpus), f"-max_total_time={seconds}", f"-artifact_prefix={artifacts}/{target}-",
-            "-max_len=8192", "-rss_limit_mb=4096", "-print_final_stats=1", *libfuzzer]
+            "-max_len=8192", "-rss_limit_mb=4096", "-timeout=60", "-print_final_stats=1", *libfuzzer]
     atheris.Setup(argv, one)
     atheris.Fuzz()
 

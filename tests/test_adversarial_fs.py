@@ -56,11 +56,14 @@ def test_follow_symlinks_reads_them_named_where_found(tmp_path: Path) -> None:
 
 
 def test_links_inside_the_tree(tmp_path: Path) -> None:
-    """A linked folder inside the tree is read where it really is (not twice); a linked file is read."""
-    tree = write_tree(tmp_path, {"real/log.csv": LOG, "files/a.csv": LOG})
+    """A linked folder inside the tree is read where it really is (not twice); a linked file is read;
+    a link to a hidden folder (never walked) is named."""
+    tree = write_tree(tmp_path, {"real/log.csv": LOG, "files/a.csv": LOG, ".cache/run/log.csv": LOG})
     (tmp_path / "alias").symlink_to(tmp_path / "real", target_is_directory=True)
     (tmp_path / "files" / "b.csv").symlink_to(tmp_path / "files" / "a.csv")
-    check_read(tree, Expect({"real": KEPT, "files/a": KEPT, "files/b": KEPT}))
+    (tmp_path / "cached").symlink_to(tmp_path / ".cache" / "run", target_is_directory=True)
+    check_read(tree, Expect({"real": KEPT, "files/a": KEPT, "files/b": KEPT},
+                            [("cached", "skipped", "symbolic link to a hidden folder; not followed")]))
 
 
 def test_symlink_loops_end(tmp_path: Path) -> None:
