@@ -58,8 +58,9 @@ def hostile_tree(root: Path) -> dict[str, str]:
                    for s in range(30))
     write_tree(root, {"csv/metrics.csv": "step," + header + "\n" + body})
     # W&B panel export: run names come from the column headers, MLflow: from a tag file.
-    wandb = "Step," + ",".join(f'"{p.replace(chr(34), "")} - loss"' for p in PAYLOADS[:4] + ["../../../evil"]) + "\n"
-    wandb += "".join(f"{s}," + ",".join(["0.5"] * 5) + "\n" for s in range(5))
+    wandb_runs = [*PAYLOADS[:4], "../../../evil", PAYLOADS[-1]]  # the last: a run name of 1,205 characters
+    wandb = "Step," + ",".join(f'"{p.replace(chr(34), "")} - loss"' for p in wandb_runs) + "\n"
+    wandb += "".join(f"{s}," + ",".join(["0.5"] * 6) + "\n" for s in range(5))
     write_tree(root, {"wandb/panel.csv": wandb,
                       "mlruns/0/meta.yaml": "name: exp\n",
                       "mlruns/0/r1/meta.yaml": "run_name: ../../../evil\nstatus: 3\n",
@@ -97,6 +98,7 @@ def test_json_report_is_strict_and_holds_every_name_exactly(hostile: dict) -> No
 
     report = json.loads(hostile["out"]["report.json"], parse_constant=no_constants)
     names = {r["run"] for r in report["runs"]}
+    assert any(len(name) > 1000 for name in names)
     for folder, payload in hostile["runs"].items():
         assert folder.replace("\x1b", "\u241b").replace("\x07", "\u2407") in names
     series = {s["name"] if isinstance(s, dict) else s for r in report["runs"] for s in r["series"]}
