@@ -35,3 +35,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def update_gold(request: pytest.FixtureRequest) -> bool:
     """Whether this run rewrites the gold files instead of checking them."""
     return bool(request.config.getoption("--update-gold"))
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session):
+    """Let pytest's clean-up of old temporary folders delete 1,000-deep trees.
+
+    shutil.rmtree recurses once per level, so a deep tree left in /tmp/pytest-of-<user> by an
+    earlier, interrupted session (tests/test_adversarial_fs.py builds 1,000 levels) fails every
+    later session at exit with RecursionError. The limit is raised only while pytest cleans up.
+    """
+    import sys
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
