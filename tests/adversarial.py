@@ -7,13 +7,17 @@ Nothing here is committed input: every file is written into ``tmp_path`` at test
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from logscope.model import ReadWarning, Run
 from logscope.readers import read_path
@@ -114,3 +118,28 @@ def tree_digest(root: Path) -> dict[str, tuple[int, str]]:
             else:
                 out[rel] = (st.st_mode, "special")
     return out
+
+
+# ------------------------------------------------------------------ permissions
+
+_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH, _PR_CAPBSET_DROP = 1, 2, 24
+
+
+def _without_file_permission_override() -> None:
+    """In the child, before exec: drop root's power to ignore file permissions (so root tests chmod)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
+        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+def run_unprivileged(args: list[str], probe: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``python args`` where file permissions apply: as is for a normal user; for root, in a child
+    without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH. Skips if permissions cannot be made to apply
+    (checked on ``probe``, a chmod-000 file)."""
+    preexec = _without_file_permission_override if os.geteuid() == 0 else None
+    check = subprocess.run([sys.executable, "-c", f"open({str(probe)!r}).read()"], capture_output=True,
+                           text=True, preexec_fn=preexec)
+    if check.returncode == 0 or "PermissionError" not in check.stderr:
+        pytest.skip("file permissions cannot be made to apply here (root without a droppable CAP_DAC_OVERRIDE)")
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, preexec_fn=preexec, timeout=300)

@@ -8,7 +8,6 @@ UTF-8. Here each entry costs at most itself and is named with the reason.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import socket
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from adversarial import Expect, check_read, tree_digest, write_tree
+from adversarial import Expect, check_read, run_unprivileged, tree_digest, write_tree
 from logscope import analyze
 from logscope.cli import cli
 from logscope.errors import NoRunsFound
@@ -133,29 +132,6 @@ def test_fifos_and_sockets_named_like_logs_are_not_opened(tmp_path: Path) -> Non
 
 
 # ------------------------------------------------------------------ permissions
-
-_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH, _PR_CAPBSET_DROP = 1, 2, 24
-
-
-def _without_file_permission_override() -> None:
-    """In the child, before exec: drop root's power to ignore file permissions (so root tests chmod)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    for cap in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
-        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
-
-
-def run_unprivileged(args: list[str], probe: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``python args`` where file permissions apply: as is for a normal user; for root, in a child
-    without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH. Skips if permissions cannot be made to apply
-    (checked on ``probe``, a chmod-000 file)."""
-    preexec = _without_file_permission_override if os.geteuid() == 0 else None
-    check = subprocess.run([sys.executable, "-c", f"open({str(probe)!r}).read()"], capture_output=True,
-                           text=True, preexec_fn=preexec)
-    if check.returncode == 0 or "PermissionError" not in check.stderr:
-        pytest.skip("file permissions cannot be made to apply here (root without a droppable CAP_DAC_OVERRIDE)")
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, preexec_fn=preexec, timeout=300)
-
 
 def test_unreadable_file_and_folder_are_named_the_rest_is_read(tmp_path: Path) -> None:
     """Each unreadable entry is one warning (TensorBoard fails the whole log folder); the tree is

@@ -5,6 +5,7 @@ Every test runs twice, with the compiled scanner and with the pure-Python one.
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 
 import logscope
 import tfevents_factory as tf
+from adversarial import run_unprivileged
 from logscope.readers import read_path, tfevents
 
 NAME = "events.out.tfevents.1700000000.host.1.0"
@@ -216,18 +218,32 @@ def test_bad_files_are_named_and_the_rest_of_the_logdir_is_read(tmp_path: Path) 
         assert (w.kind, w.file) == (kind, f"{name}/{NAME}") and text in w.message
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs a non-root POSIX user")
-def test_an_unreadable_file_is_named(tmp_path: Path) -> None:
+# Reads PATH with the given scanner and prints every warning and every run's steps as JSON: run in a
+# child process where file permissions apply (root's override capability dropped), so the test runs as root too.
+_READ_AS_JSON = """import json, sys
+from logscope.readers import read_path, tfevents
+tfevents.SCANNER = sys.argv[1]
+runs, warnings = read_path(sys.argv[2])
+given = [*warnings, *(w for r in runs for w in r.warnings)]
+print(json.dumps({"warnings": sorted([w.file, w.kind, w.message] for w in given),
+                  "steps": {r.name: {s.name: s.steps.tolist() for s in r.series} for r in runs}}))
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs POSIX file permissions")
+def test_an_unreadable_file_is_named(tmp_path: Path, scanner: str) -> None:
     path = tf.write(tmp_path / "run" / NAME, losses(3))
     tf.write(tmp_path / "run" / (NAME + "1"), losses(3, start=3))
     path.chmod(0)
     try:
-        runs, warnings = read_path(tmp_path)
+        proc = run_unprivileged(["-c", _READ_AS_JSON, scanner, str(tmp_path)], path)
     finally:
         path.chmod(0o644)
-    texts = [w.kind for r in runs for w in r.warnings] + [w.kind for w in warnings]
-    assert "unreadable" in texts
-    assert len(runs[0].get("loss")) == 3
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {
+        "warnings": [[f"run/{NAME}", "unreadable", "cannot open: Permission denied"]],
+        "steps": {"run": {"loss": [3, 4, 5]}},
+    }
 
 
 # ------------------------------------------------------- restarts and duplicates
