@@ -19,7 +19,7 @@ from ..compare import Comparison, FindingChange, GroupComparison, MetricComparis
 from ..model import Run, Series
 from . import compare_text as words
 from . import plots
-from .htmlreport import _ENV, _FAMILY_LABEL, _asset
+from .htmlreport import ENV, FAMILY_LABEL, asset
 
 #: Configurations shown with tables and charts; the rest are counted in a note.
 MAX_GROUPS = 20
@@ -63,7 +63,7 @@ def render(comparison: Comparison, *, timestamp: str | None = None) -> str:
     """The comparison as one HTML document; ``timestamp`` (if given) is printed in the header."""
     c = comparison
     views = [_group_view(i, g, c) for i, g in enumerate(c.groups[:MAX_GROUPS], start=1)]
-    return _ENV.get_template("compare.html.j2").render(
+    return ENV.get_template("compare.html.j2").render(
         c=c,
         status=words.OUTCOME_STATUS[c.outcome],
         headline=words.headline(c),
@@ -73,10 +73,10 @@ def render(comparison: Comparison, *, timestamp: str | None = None) -> str:
         hidden_groups=max(0, len(c.groups) - MAX_GROUPS),
         b_problems=[*c.baseline.warnings, *(w for r in c.baseline.runs for w in r.warnings)],
         c_problems=[*c.candidate.warnings, *(w for r in c.candidate.runs for w in r.warnings)],
-        style=Markup(_asset("report.css")),  # noqa: S704 - our own file, no log text
+        style=Markup(asset("report.css")),  # noqa: S704 - our own file, no log text
         timestamp=timestamp,
         words=words,
-        family_label=_FAMILY_LABEL,
+        family_label=FAMILY_LABEL,
     )
 
 
@@ -139,7 +139,7 @@ def _overlay(m: MetricComparison, g: GroupComparison, b_runs: list[Run], c_runs:
         shape = "edge" if f.kind == "nan" else "line"
         add(plots.Marker(shape, len(notes) + 1, step, label=f"{f.kind}: {f.change}"),
             f"{f.kind} {words.change_sentence(f, b_label)}", "error" if f.regression else "ok")
-    chart = plots.chart(lines, markers, ylabel=_FAMILY_LABEL.get(m.metric, m.metric))
+    chart = plots.chart(lines, markers, ylabel=FAMILY_LABEL.get(m.metric, m.metric))
     legend = tuple(
         (f"c{i}", label + (f" (mean of {n} runs)" if n > 1 else ""))
         for i, (label, n) in enumerate(((b_label, len(b_series)), (k_label, len(c_series))))

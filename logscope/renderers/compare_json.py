@@ -134,10 +134,10 @@ def _change(f: FindingChange) -> dict[str, Any]:
         "candidate_runs": f.candidate_runs,
         "baseline_step": f.baseline_step,
         "candidate_step": f.candidate_step,
-        "finding": {"run": f.finding.run, **jsonreport._finding(f.finding)},
+        "finding": {"run": f.finding.run, **jsonreport.finding_dict(f.finding)},
     }
 
 
 def _num(value: Any) -> Any:
     """Numbers as in the analysis JSON: non-finite floats become "NaN"/"inf"/"-inf"."""
-    return jsonreport._scalar(value)
+    return jsonreport.scalar(value)

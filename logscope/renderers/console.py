@@ -20,9 +20,11 @@ MAX_FINDINGS = 3
 #: Longest message printed; the report files carry the full text.
 MAX_MESSAGE = 160
 
-_COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "ok": "\033[32m", "bold": "\033[1m",
-            "dim": "\033[2m"}
-_RESET = "\033[0m"
+#: ANSI colour per style (a severity, ``ok``, ``bold`` or ``dim``); shared with ``compare_console``.
+COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "ok": "\033[32m", "bold": "\033[1m",
+           "dim": "\033[2m"}
+#: Ends a :data:`COLOURS` style.
+RESET = "\033[0m"
 
 
 def use_colour(stream: TextIO, environ: dict[str, str] | None = None) -> bool:
@@ -40,7 +42,7 @@ def render(report: Report, *, colour: bool = False) -> str:
     """The summary as text, ending in a newline (``colour`` adds ANSI colours)."""
 
     def paint(style: str, word: str) -> str:
-        return f"{_COLOURS[style]}{word}{_RESET}" if colour else word
+        return f"{COLOURS[style]}{word}{RESET}" if colour else word
 
     summaries = summarize(report)
     counts = status_counts(summaries)
@@ -51,12 +53,12 @@ def render(report: Report, *, colour: bool = False) -> str:
         listed = [s for s in ordered if s.status != "ok"][:MAX_RUNS]
     else:
         listed = ordered
-    width = min(max((len(_printable(s.run.name)) for s in listed), default=0), 40)
+    width = min(max((len(printable(s.run.name)) for s in listed), default=0), 40)
     for s in listed:
         lines.append(_run_line(s, width, paint))
         for f in s.findings[:MAX_FINDINGS]:
             at = f" at step {f.step:,}" if f.step is not None else ""
-            lines.append(f"    {paint(f.severity, f.kind)}{at}: {_clip(_printable(f.message))}")
+            lines.append(f"    {paint(f.severity, f.kind)}{at}: {clip(printable(f.message))}")
         if len(s.findings) > MAX_FINDINGS:
             lines.append(paint("dim", f"    … and {len(s.findings) - MAX_FINDINGS} more finding(s)"))
     left = len(ordered) - len(listed)
@@ -65,8 +67,8 @@ def render(report: Report, *, colour: bool = False) -> str:
     if report.warnings:
         first = report.warnings[0]
         more = f" and {len(report.warnings) - 1} more" if len(report.warnings) > 1 else ""
-        lines.append(f"  {len(report.warnings)} file(s) not read: {_printable(first.file)} "
-                     f"({_clip(_printable(first.message), 80)}){more}")
+        lines.append(f"  {len(report.warnings)} file(s) not read: {printable(first.file)} "
+                     f"({clip(printable(first.message), 80)}){more}")
     return "\n".join(lines) + "\n"
 
 
@@ -81,12 +83,12 @@ def _headline(summaries: list[RunSummary], counts: dict[str, int]) -> str:
 
 
 def _run_line(s: RunSummary, width: int, paint) -> str:  # type: ignore[no-untyped-def]
-    name = _printable(s.run.name)
+    name = printable(s.run.name)
     status = paint(s.status, f"{s.status:<7}")
     best = ""
     if s.best is not None:
         since = f", {s.best.steps_since:,} steps before the end" if s.best.steps_since else ""
-        best = f"  best {_printable(s.best.series)} {format_number(s.best.value)} at step {s.best.step:,}{since}"
+        best = f"  best {printable(s.best.series)} {format_number(s.best.value)} at step {s.best.step:,}{since}"
     return f"  {status} {name:<{width}}{best}"
 
 
@@ -96,10 +98,11 @@ def _left_words(ordered: list[RunSummary], listed: list[RunSummary]) -> str:
     return ", ".join(f"{n} {k}" for k, n in counts.items())
 
 
-def _clip(text: str, limit: int = MAX_MESSAGE) -> str:
+def clip(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in "…" when cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """Replace control characters (ESC, CR, newlines ...) so a log cannot drive the terminal."""
     return "".join(ch if ch.isprintable() else "?" for ch in str(text))

@@ -44,10 +44,12 @@ MAX_HPARAM_COLUMNS = 8
 
 _FAMILY_ORDER = ("loss", "accuracy", "f1", "map", "iou", "auc", "error_rate", "perplexity", "precision",
                  "recall", "bleu", "lr", "grad_norm", "other")
-_FAMILY_LABEL = {"lr": "learning rate", "grad_norm": "gradient norm", "error_rate": "error rate",
-                 "map": "mAP", "iou": "IoU", "auc": "AUC", "f1": "F1", "other": "value"}
+#: Axis label of a metric family whose name is not already readable; shared with ``compare_html``.
+FAMILY_LABEL = {"lr": "learning rate", "grad_norm": "gradient norm", "error_rate": "error rate",
+                "map": "mAP", "iou": "IoU", "auc": "AUC", "f1": "F1", "other": "value"}
 
-_ENV = jinja2.Environment(
+#: The Jinja2 environment both HTML pages render with (autoescaping; missing names are errors).
+ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("logscope.renderers", "templates"),
     autoescape=True,
     trim_blocks=True,
@@ -55,9 +57,9 @@ _ENV = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     keep_trailing_newline=True,
 )
-_ENV.filters["num"] = format_number
-_ENV.filters["scalar"] = format_scalar
-_ENV.filters["count"] = lambda n: f"{int(n):,}"
+ENV.filters["num"] = format_number
+ENV.filters["scalar"] = format_scalar
+ENV.filters["count"] = lambda n: f"{int(n):,}"
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,8 @@ def render(report: Report, *, timestamp: str | None = None) -> str:
         for i, s in enumerate(summaries, start=1)
     ]
     varying, shared = split_hparams([s.run for s in summaries])
-    script = _asset("report.js")
-    return _ENV.get_template("report.html.j2").render(
+    script = asset("report.js")
+    return ENV.get_template("report.html.j2").render(
         report=report,
         # The table lists the worst runs first (stable: names stay sorted within a status).
         summaries=sorted(zip(summaries, views), key=lambda sv: -STATUS_RANK[sv[0].status]),
@@ -105,7 +107,7 @@ def render(report: Report, *, timestamp: str | None = None) -> str:
         shared_hparams=shared,
         detailed_note=_detailed_note(summaries, detailed),
         comparison=_comparison(summaries),
-        style=Markup(_asset("report.css")),  # noqa: S704 - our own file, no log text
+        style=Markup(asset("report.css")),  # noqa: S704 - our own file, no log text
         script=Markup(script),  # noqa: S704 - our own file, no log text
         script_hash=_csp_hash(script),
         timestamp=timestamp,
@@ -114,7 +116,8 @@ def render(report: Report, *, timestamp: str | None = None) -> str:
     )
 
 
-def _asset(name: str) -> str:
+def asset(name: str) -> str:
+    """The text of ``templates/<name>`` (a stylesheet or script inlined into a page)."""
     return resources.files("logscope.renderers").joinpath("templates", name).read_text(encoding="utf-8")
 
 
@@ -240,7 +243,7 @@ def _run_view(index: int, summary: RunSummary) -> RunView:
     charts = []
     for title, family, members in groups[:MAX_CHARTS]:
         names = {s.name for s in members}
-        chart = plots.chart(members, plots.markers_for(numbered, names), ylabel=_FAMILY_LABEL.get(family, family))
+        chart = plots.chart(members, plots.markers_for(numbered, names), ylabel=FAMILY_LABEL.get(family, family))
         legend = tuple((f"c{i % 8}", s.name, s.split) for i, s in enumerate(members))
         charts.append(ChartView(title=title, chart=chart, legend=legend,
                                 svg=Markup(chart.svg)))  # noqa: S704 - every log string in it is escaped

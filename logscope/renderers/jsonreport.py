@@ -38,7 +38,7 @@ def to_dict(report: Report, *, timestamp: str | None = None) -> dict[str, Any]:
         "files_not_read": len(report.warnings),
     }
     doc["config"] = {
-        name: {k: _scalar(v) for k, v in sorted(params.items())} for name, params in sorted(report.config.items())
+        name: {k: scalar(v) for k, v in sorted(params.items())} for name, params in sorted(report.config.items())
     }
     doc["runs"] = [
         _run(s.run, report.findings_for(s.run.name), s.status, s.best) for s in summaries
@@ -54,7 +54,7 @@ def _best(best: Best | None) -> dict[str, Any] | None:
         "series": best.series,
         "split": best.split,
         "direction": best.direction,
-        "value": _scalar(best.value),
+        "value": scalar(best.value),
         "step": best.step,
         "last_step": best.last_step,
         "steps_since_best": best.steps_since,
@@ -67,7 +67,7 @@ def _run(run: Run, findings: tuple[Finding, ...], status: str = "ok", best: Best
         "format": run.format,
         "status": status,
         "best": _best(best),
-        "hparams": {k: _scalar(v) for k, v in sorted(run.hparams.items())},
+        "hparams": {k: scalar(v) for k, v in sorted(run.hparams.items())},
         "series": [
             {
                 "name": s.name,
@@ -81,19 +81,20 @@ def _run(run: Run, findings: tuple[Finding, ...], status: str = "ok", best: Best
             for s in run.series
         ],
         "pairs": [{"train": t, "val": v} for t, v in run.pairs],
-        "findings": [_finding(f) for f in findings],
+        "findings": [finding_dict(f) for f in findings],
         "warnings": [_warning(w) for w in run.warnings],
     }
 
 
-def _finding(f: Finding) -> dict[str, Any]:
+def finding_dict(f: Finding) -> dict[str, Any]:
+    """A finding as in the report's ``findings`` (without its run); ``compare.json`` reuses it."""
     return {
         "kind": f.kind,
         "severity": f.severity,
         "series": list(f.series),
         "step": f.step,
         "end_step": f.end_step,
-        "evidence": {k: _scalar(v) for k, v in sorted(f.evidence.items())},
+        "evidence": {k: scalar(v) for k, v in sorted(f.evidence.items())},
         "message": f.message,
         "fixes": list(f.fixes),
     }
@@ -103,7 +104,8 @@ def _warning(w: ReadWarning) -> dict[str, str]:
     return {"file": w.file, "kind": w.kind, "message": w.message}
 
 
-def _scalar(value: Scalar | Any) -> Scalar:
+def scalar(value: Scalar | Any) -> Scalar:
+    """A value as strict JSON: non-finite floats as "NaN"/"inf"/"-inf", numpy numbers as Python ones."""
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int):
