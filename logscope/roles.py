@@ -78,6 +78,8 @@ METRICS: tuple[MetricRule, ...] = (
     MetricRule("recall", "max", r"_(recall[bmp]?|sensitivity|tpr|ar\d*|ar[sml])_"),
     MetricRule("auc", "max", r"_(auc|auroc|roc|roc_auc|aupr|pr_auc)_"),
     MetricRule("bleu", "max", r"_(bleu\d*|sacrebleu|rouge\d*|rougel|rougelsum|meteor|chrf|bertscore|cider)_"),
+    # DETR's cardinality error is the mean absolute difference in predicted boxes: a count, not a rate.
+    MetricRule("count", "min", r"_cardinality_"),
     MetricRule("error_rate", "min", r"_(wer|cer|ter|err|error|errors|error_rate|false_negative|false_positive|fnr|fpr)_"),
     MetricRule("accuracy", "max", r"_(acc|accuracy|acc\d+|top\d+|top\d+_acc|categorical_accuracy|exact_match)_"),
     MetricRule("reward", "max", r"_(reward|rewards|return|returns)_"),

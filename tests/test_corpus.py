@@ -19,7 +19,8 @@ YOLO5 = {("train/box_loss", "val/box_loss"), ("train/obj_loss", "val/obj_loss"),
 YOLO8 = {("train/box_loss", "val/box_loss"), ("train/dfl_loss", "val/dfl_loss"), ("train/cls_loss", "val/cls_loss")}
 KERAS = {("loss", "val_loss"), ("accuracy", "val_accuracy")}
 HF = {("loss", "eval_loss")}
-DETR = {("train_loss", "test_loss"), ("train_class_error", "test_class_error"), ("train_loss_giou", "test_loss_giou")}
+DETR = {("train_loss", "test_loss"), ("train_class_error", "test_class_error"), ("train_loss_giou", "test_loss_giou"),
+        ("train_cardinality_error_unscaled", "test_cardinality_error_unscaled")}
 D2 = {"total_loss", "loss_cls", "loss_box_reg", "lr", "fast_rcnn/cls_accuracy"}
 
 #: corpus folder -> (format, sessions, series that must exist, twins that must be found)
@@ -174,3 +175,7 @@ def test_corpus_details(corpus_runs: dict[str, list[Run]]) -> None:
     # DETR logs its COCO numbers as a list of 12; they are named.
     assert one["jsonl/detr-46ep-rarefin"].get("test_loss").steps.tolist() == list(range(46))
     assert one["jsonl/detr-100ep-smy1999"].get("test_coco_eval_bbox/AP").metric == "map"
+    # Its class error is a percentage; its cardinality error is a count of boxes, not a rate.
+    detr = one["jsonl/detr-46ep-rarefin"]
+    assert (detr.get("test_class_error").metric, detr.get("test_cardinality_error_unscaled").metric) == (
+        "error_rate", "count")

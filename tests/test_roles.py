@@ -50,6 +50,9 @@ ROLE_TABLE = [
     ("valid_ppl", "val", "perplexity", "min"),
     ("test_loss", "test", "loss", "min"),
     ("test_class_error", "test", "error_rate", "min"),
+    # DETR: the class error is a percentage, the cardinality error a count of boxes (not a rate in [0, 1])
+    ("train_cardinality_error_unscaled", "train", "count", "min"),
+    ("test_cardinality_error_0_unscaled", "test", "count", "min"),
     ("total_loss", "train", "loss", "min"),
     ("fast_rcnn/cls_accuracy", "train", "accuracy", "max"),
     ("bbox/AP50", "val", "map", "max"),
