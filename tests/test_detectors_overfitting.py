@@ -27,8 +27,24 @@ def test_optimum_deterioration_and_evidence() -> None:
     assert f.evidence["gap_at_end"] > f.evidence["gap_at_best"]
     assert f.evidence["patience"] >= 1 and f.evidence["early_stop_step"] > f.step
     assert f.series == ("val_loss", "loss")
-    assert f.fixes[0].startswith(f"restore the checkpoint from step {f.step}")
+    ck = f.evidence["checkpoint_step"]
+    assert f.fixes[0].startswith(f"restore the checkpoint from step {ck} ")
     assert "patience=" in f.fixes[1]
+
+
+def test_the_checkpoint_is_the_best_logged_evaluation_and_early_stopping_keeps_it() -> None:
+    """The smoothed optimum is the onset; the checkpoint to restore is the lowest logged value up to
+    the end of the optimum band (a noise dip before the smoothed minimum included), and the derived
+    early-stopping rule would not have stopped before it."""
+    val = noisy(u_shape(), 0.01)
+    val[33] = val[25:45].min() - 0.02  # a lucky evaluation, before the smoothed minimum
+    (f,) = overfitting.detect(run_of(loss=decay(100, floor=0.05), val_loss=val))
+    upto = f.evidence["band_end_step"] + 1
+    assert f.evidence["checkpoint_step"] == 33 == int(np.argmin(val[:upto]))
+    assert f.evidence["checkpoint_value"] == val[33]
+    assert f.fixes[0].startswith("restore the checkpoint from step 33 ")
+    assert f.evidence["early_stop_step"] > 33
+    assert f"its best logged value was {val[33]:.4g} at step 33" in f.message
 
 
 def test_higher_is_better_metrics_overfit_too() -> None:

@@ -101,8 +101,15 @@ def _judge(run: Run, pv: Prepared, pt: Prepared, *, alpha: float, z_threshold: f
     else:
         t_trend = None
     band_lo, band_hi = pv.block_step(lo), pv.block_end_step(hi)
+    # The checkpoint to restore is the best logged evaluation up to the end of the optimum band
+    # (what a save-best checkpoint callback kept), not the smoothed optimum's step, which is the
+    # statistical onset and need not be an evaluation that was best.
+    upto = int(np.searchsorted(pv.steps, band_hi, side="right"))
+    ck = int(np.argmin(pv.y[:upto]))
+    ck_step, ck_value = int(pv.steps[ck]), float(pv.values[ck])
+    # early stopping must not have stopped before that checkpoint
+    patience, min_delta, stop_step = _early_stopping(pv, max(ck_step, best_step), z_threshold * sigma)
     gap_best, gap_end = _gap(pv, pt, best_step), _gap(pv, pt, int(pv.steps[-1]))
-    patience, min_delta, stop_step = _early_stopping(pv, best_step, z_threshold * sigma)
     last_step = int(pv.steps[-1])
     best_value = pv.raw(best_level)
     end_value = pv.raw(end_level)
@@ -113,7 +120,8 @@ def _judge(run: Run, pv: Prepared, pt: Prepared, *, alpha: float, z_threshold: f
         "best_value": best_value,
         "end_value": end_value,
         "steps_since_best": last_step - best_step,
-        "checkpoint_step": best_step,
+        "checkpoint_step": ck_step,
+        "checkpoint_value": ck_value,
         "band_start_step": band_lo,
         "band_end_step": band_hi,
         "train_trend_p_value": t_trend.p_down if t_trend is not None else None,
@@ -132,9 +140,9 @@ def _judge(run: Run, pv: Prepared, pt: Prepared, *, alpha: float, z_threshold: f
     if gap_best is not None and gap_end is not None:
         gap_text = f"; the generalisation gap grew from {fmt(gap_best, 3)} to {fmt(gap_end, 3)}"
     message = (
-        f"{val.name} was best at step {best_step} ({fmt(best_value)}) and ended {worse} ({fmt(end_value)}) "
+        f"{val.name} (smoothed) was best at step {best_step} ({fmt(best_value)}) and ended {worse} ({fmt(end_value)}) "
         f"{last_step - best_step} steps later while {pt.series.name} kept improving "
-        f"(trend p={trend.p_up:.2g}){gap_text}."
+        f"(trend p={trend.p_up:.2g}){gap_text}; its best logged value was {fmt(ck_value)} at step {ck_step}."
     )
     return Finding(
         kind="overfitting",
@@ -145,7 +153,7 @@ def _judge(run: Run, pv: Prepared, pt: Prepared, *, alpha: float, z_threshold: f
         end_step=last_step,
         message=message,
         evidence=evidence,
-        fixes=_fixes(val, best_step, best_value, patience, min_delta, stop_step, last_step, pv, gap_best, gap_end),
+        fixes=_fixes(val, ck_step, ck_value, patience, min_delta, stop_step, last_step, pv, gap_best, gap_end),
     )
 
 
@@ -210,9 +218,10 @@ def _early_stopping(pv: Prepared, best_step: int, min_delta_oriented: float) -> 
     return (patience if patience is not None else longest + 1), min_delta, stop
 
 
-def _fixes(val: Series, best_step: int, best_value: float, patience: int, min_delta: float, stop_step: int | None,
+def _fixes(val: Series, ck_step: int, ck_value: float, patience: int, min_delta: float, stop_step: int | None,
            last_step: int, pv: Prepared, gap_best: float | None, gap_end: float | None) -> tuple[str, ...]:
-    out = [f"restore the checkpoint from step {best_step} ({val.name} {fmt(best_value)}), or the nearest saved one"]
+    out = [f"restore the checkpoint from step {ck_step} ({val.name} {fmt(ck_value)}, its best logged value), "
+           "or the nearest saved one"]
     first_step = int(pv.steps[0])
     if stop_step is not None:
         saved = 100 * (last_step - stop_step) / max(last_step - first_step, 1)
@@ -220,7 +229,7 @@ def _fixes(val: Series, best_step: int, best_value: float, patience: int, min_de
                    f"it would have stopped at step {stop_step}, saving {fmt(saved, 2)}% of the steps")
     else:
         out.append(f"stop early on {val.name} with patience={patience} evaluations and min_delta={fmt(min_delta, 2)}")
-    early = (best_step - first_step) / max(last_step - first_step, 1) < 0.3
+    early = (ck_step - first_step) / max(last_step - first_step, 1) < 0.3
     regularise = ["add weight decay / L2 (e.g. 1e-4 to 5e-4)", "add or raise dropout (e.g. 0.1 to 0.3)",
                   "use data augmentation"]
     capacity = ["get more training data", "use a smaller model"]
