@@ -169,6 +169,31 @@ def test_hf_several_eval_sets(tmp_path: Path) -> None:
     assert _runs(tmp_path)["o"].pairs == (("loss", "eval_g0_loss"), ("loss", "eval_g1_loss"))
 
 
+def test_hf_loss_hidden_by_the_nan_inf_filter_is_named(tmp_path: Path) -> None:
+    """Trainer's logging_nan_inf_filter (on by default) logs a window's average in place of a NaN loss,
+    0 when the whole window was NaN; grad_norm is not filtered. The values are kept as written."""
+    history = _hf_history(5)
+    for entry in history:
+        if "grad_norm" in entry and entry["step"] >= 30:
+            entry["grad_norm"] = float("nan") if entry["step"] < 50 else float("inf")
+            entry["loss"] = 0.0 if entry["step"] >= 40 else 0.41
+    w.hf_trainer_state(tmp_path / "o" / "trainer_state.json", history)
+    run = _runs(tmp_path)["o"]
+    assert run.get("loss").values.tolist() == [1.0, 0.5, 0.41, 0.0, 0.0]
+    (warning,) = run.warnings
+    assert (warning.file, warning.kind) == ("o/trainer_state.json", "nan-filtered")
+    assert warning.message.startswith("loss is finite where grad_norm is NaN or inf (3 log_history entries, "
+                                      "steps 30 to 50): ")
+    assert "logging_nan_inf_filter" in warning.message
+
+
+def test_hf_finite_grad_norm_or_no_grad_norm_is_not_a_sign(tmp_path: Path) -> None:
+    history = [{"epoch": 0.1, "loss": 0.0, "step": 10}, {"epoch": 0.2, "grad_norm": float("nan"), "step": 20},
+               {"epoch": 0.3, "grad_norm": 1.0, "loss": 0.0, "step": 30}]
+    w.hf_trainer_state(tmp_path / "o" / "trainer_state.json", history)
+    assert not _runs(tmp_path)["o"].warnings
+
+
 def test_hf_file_cut_while_writing_is_salvaged(tmp_path: Path) -> None:
     path = w.hf_trainer_state(tmp_path / "o" / "trainer_state.json", _hf_history(4))
     text = path.read_text()

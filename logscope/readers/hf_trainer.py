@@ -10,7 +10,9 @@ go to the run's hyperparameters as ``summary.*`` and ``trainer.*``. Every
 checkpoint holds a copy of the log: the output folder is one run and the most
 complete copy (highest ``global_step``) is read. Bare ``NaN``/``Infinity``
 tokens stay non-finite values; a file cut while being written is salvaged up
-to the damage.
+to the damage. A finite ``loss`` beside a NaN or inf ``grad_norm`` is named
+(``nan-filtered``): the Trainer's default ``logging_nan_inf_filter`` logs a
+window average in place of a non-finite loss.
 """
 
 from __future__ import annotations
@@ -181,12 +183,33 @@ def _sheet(state: Mapping[str, Any], rel: str, warnings: list[ReadWarning]) -> t
     if not_numbers:
         listed = ", ".join(f"{k} ({n})" for k, n in sorted(not_numbers.items()))
         warnings.append(ReadWarning(rel, "bad-value", f"values that are not numbers were ignored: {listed}"))
+    filtered = _nan_filtered_steps(cells, steps)
+    if filtered:
+        where = f"step {filtered[0]}" if len(filtered) == 1 else f"steps {filtered[0]} to {filtered[-1]}"
+        warnings.append(ReadWarning(
+            rel, "nan-filtered",
+            f"loss is finite where grad_norm is NaN or inf ({len(filtered)} log_history "
+            f"{agree(filtered, 'entry', 'entries')}, {where}): the Trainer's logging_nan_inf_filter (on by default) "
+            f"logs the window's average loss in place of a NaN or inf one, 0 when the whole window was, so this loss "
+            f"may hide a divergence (an fp16 loss-scale overflow also gives an occasional inf grad_norm)"))
     sheet = Sheet(
         file=rel, x_name="step", steps=np.asarray(steps, dtype=np.float64),
         lines=np.asarray(entries, dtype=np.int64), row_word="log_history entry",
         cells={k: (np.asarray(r, dtype=np.int64), np.asarray(v, dtype=np.float64)) for k, (r, v) in cells.items()},
     )
     return sheet, hparams
+
+
+def _nan_filtered_steps(cells: Mapping[str, tuple[list[int], list[float]]], steps: list[float]) -> list[int]:
+    """Steps of entries whose ``loss`` is finite and ``grad_norm`` is not: the sign of the NaN/inf filter.
+
+    The filter touches only the logged loss; grad_norm, logged in the same entry, is the raw value.
+    """
+    if "loss" not in cells or "grad_norm" not in cells:
+        return []
+    loss = dict(zip(*cells["loss"]))
+    return [int(steps[row]) for row, norm in zip(*cells["grad_norm"])
+            if not np.isfinite(norm) and row in loss and np.isfinite(loss[row])]
 
 
 def _number(value: Any) -> float | None:
