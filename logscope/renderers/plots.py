@@ -103,7 +103,9 @@ def markers_for(findings: Sequence[tuple[int, Finding]], names: set[str]) -> lis
         elif kind == "overfitting":
             if f.step is not None:
                 out.append(Marker("line", number, f.step, label="overfitting onset"))
-            best_step, best_value = _num(ev.get("best_step")), _num(ev.get("best_value"))
+            # the checkpoint to restore (the best logged evaluation), else the smoothed optimum
+            best_step = _num(ev.get("checkpoint_step"), _num(ev.get("best_step")))
+            best_value = _num(ev.get("checkpoint_value"), _num(ev.get("best_value")))
             if best_step is not None and best_value is not None:
                 out.append(Marker("best", number, best_step, value=best_value, label="best checkpoint"))
         elif kind == "spike":
