@@ -76,3 +76,43 @@ def test_corpus_report_matches_the_schema(validator: jsonschema.Draft202012Valid
     doc = _check(validator, logscope.analyze([corpus / "keras_csv", corpus / "mlflow"]))
     assert doc["summary"]["runs"] == len(doc["runs"]) > 10
     assert any(run["hparams"] for run in doc["runs"])
+
+
+def _excerpt_of(shown: Any, real: Any, at: str = "") -> None:
+    """Assert ``shown`` is an excerpt of ``real``: objects with the same keys in the same order, lists
+    a subsequence, strings equal or cut at "...", numbers of the same JSON type (values may drift)."""
+    if isinstance(shown, dict):
+        assert isinstance(real, dict) and list(shown) == list(real), f"{at}: keys {list(shown)} != {list(real)}"
+        for key in shown:
+            _excerpt_of(shown[key], real[key], f"{at}.{key}")
+    elif isinstance(shown, list):
+        assert isinstance(real, list), at
+        rest = iter(enumerate(real))
+        for item in shown:
+            assert any(_is_excerpt(item, candidate, f"{at}[{i}]") for i, candidate in rest), \
+                f"{at}: {str(item)[:160]} ... is not in the report (in this order)"
+    elif isinstance(shown, str) and shown.endswith("..."):
+        assert isinstance(real, str) and real.startswith(shown[:-3]), f"{at}: {real!r} does not start {shown[:-3]!r}"
+    elif isinstance(shown, (bool, str)) or shown is None:
+        assert shown == real, f"{at}: {shown!r} != {real!r}"
+    else:
+        assert type(shown) is type(real), f"{at}: {shown!r} is a {type(shown).__name__}, the report has {real!r}"
+
+
+def _is_excerpt(shown: Any, real: Any, at: str) -> bool:
+    try:
+        _excerpt_of(shown, real, at)
+    except AssertionError:
+        return False
+    return True
+
+
+def test_json_report_doc_example_is_an_excerpt_of_the_sample_report(
+        validator: jsonschema.Draft202012Validator, sample_logs: Path) -> None:
+    """docs/json-report.md's example must stay what the code writes for sample_logs/ (fields, order,
+    words), and be a valid report itself."""
+    text = (SCHEMA_PATH.parent / "json-report.md").read_text(encoding="utf-8")
+    (block,) = [part.split("```", 1)[0] for part in text.split("```json\n")[1:]]
+    shown = json.loads(block)
+    assert not list(validator.iter_errors(shown))
+    _excerpt_of(shown, json.loads(jsonreport.render(logscope.analyze(sample_logs))))
