@@ -14,8 +14,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
-from scipy.signal import lfilter
+
+# pandas and scipy.signal are imported where they are used: importing them costs most of a
+# second and a worker process that only judges runs needs neither.
 
 
 def ema(values: np.ndarray, weight: float = 0.6) -> np.ndarray:
@@ -33,6 +34,8 @@ def ema(values: np.ndarray, weight: float = 0.6) -> np.ndarray:
     if y.size == 0 or w == 0.0 or np.all(y == y[0]):
         return out
     finite = np.isfinite(y)
+    from scipy.signal import lfilter
+
     # lfilter runs TensorBoard's recurrence last = last*w + (1-w)*v in C with the
     # same floating-point operations, so the numbers match a Python loop bit for
     # bit (tests/test_smoothing.py) at 100x the speed on a million points.
@@ -74,6 +77,8 @@ def ema_steps(steps: np.ndarray, values: np.ndarray, half_life: float) -> np.nda
     finite = np.isfinite(y)
     if not (half_life > 0) or finite.sum() < 2:
         return out
+    import pandas as pd
+
     # pandas' time-aware EWM (adjust=True) computes exactly this weighted mean in
     # Cython. It wants datetimes, so steps become nanoseconds from the first step,
     # stretched so that sub-step distances and half-lives survive the rounding.
@@ -90,7 +95,8 @@ def rolling_median(values: np.ndarray, window: int) -> np.ndarray:
     """Centred rolling median over ``window`` points (odd; even is made odd).
 
     NaN and inf are ignored inside each window; near the ends the window shrinks;
-    a position whose window holds no finite value stays NaN.
+    a position whose window holds no finite value stays NaN. A window of an even
+    number of points gives the mean of its two middle values.
     """
     y = np.asarray(values, dtype=np.float64)
     window = max(1, int(window))
@@ -98,5 +104,63 @@ def rolling_median(values: np.ndarray, window: int) -> np.ndarray:
         window += 1
     if window == 1 or y.size == 0:
         return y.copy()
-    clean = np.where(np.isfinite(y), y, np.nan)
-    return pd.Series(clean).rolling(window, center=True, min_periods=1).median().to_numpy()
+    if not np.isfinite(y).all():
+        import pandas as pd
+
+        clean = np.where(np.isfinite(y), y, np.nan)
+        return pd.Series(clean).rolling(window, center=True, min_periods=1).median().to_numpy()
+    # The detectors call this about twenty times per run on a few hundred points, where
+    # pandas' per-call overhead was most of the cost: full windows come from scipy's
+    # rank filter, the few shrunk windows at the ends from one sort (same values, bit for bit).
+    n, h = y.size, window // 2
+    at = np.arange(n)
+    out = np.empty(n)
+    if n > 2 * h:
+        out[h: n - h] = sliding_medians(y, window)
+        at = np.concatenate([at[:h], at[n - h:]])
+    out[at] = window_medians(y, np.maximum(at - h, 0), np.minimum(at + h + 1, n))
+    return out
+
+
+def sliding_medians(values: np.ndarray, window: int) -> np.ndarray:
+    """Median of every full window ``values[j: j + window]``, j = 0 .. n - window (finite values).
+
+    An even window gives the mean of its two middle values (as numpy and pandas do).
+    """
+    from scipy.ndimage import rank_filter
+
+    y = np.asarray(values, dtype=np.float64)
+    n, w = y.size, int(window)
+    if w > n:
+        return np.empty(0)
+    # rank_filter's output at j + w // 2 is the rank statistic of values[j: j + w]
+    keep = slice(w // 2, w // 2 + n - w + 1)
+    high = rank_filter(y, w // 2, size=w, mode="nearest")[keep]
+    if w % 2:
+        return high
+    low = rank_filter(y, w // 2 - 1, size=w, mode="nearest")[keep]
+    with np.errstate(over="ignore"):
+        return (low + high) / 2
+
+
+def window_medians(values: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """``median(values[start[k]: stop[k]])`` for each k, for finite values and non-empty windows.
+
+    One sort of a padded matrix, for a few windows of any sizes (the shrunk windows at the
+    ends of a rolling median); an even count gives the mean of the two middle values.
+    """
+    y = np.asarray(values, dtype=np.float64)
+    start = np.asarray(start, dtype=np.int64)
+    size = np.asarray(stop, dtype=np.int64) - start
+    if size.size == 0:
+        return np.empty(0)
+    idx = start[:, None] + np.arange(int(size.max()))
+    m = np.where(idx < (start + size)[:, None], y[np.minimum(idx, y.size - 1)], np.inf)  # inf sorts last
+    m.sort(axis=1)
+    rows = np.arange(size.size)
+    out = m[rows, (size - 1) // 2]
+    even = size % 2 == 0
+    if even.any():
+        with np.errstate(over="ignore"):
+            out[even] = (out[even] + m[rows[even], size[even] // 2]) / 2
+    return out

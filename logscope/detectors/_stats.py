@@ -5,6 +5,12 @@ points first), never raise on short or constant input, and never return NaN.
 They are meant for a few hundred points: long series are aggregated into blocks
 first (see ``_series.prepare``), which keeps the O(n^2) trend test cheap and
 tames the autocorrelation of logged training curves.
+
+The normal tail and the Theil-Sen interval are computed here with scipy.special
+rather than through scipy.stats, with the same floating-point operations (so the
+same numbers, which tests/test_detectors_stats.py checks against scipy.stats): a
+scipy.stats call costs about 0.1 ms of argument checking, the detectors make
+thousands of them in a sweep, and importing scipy.stats costs a second.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy.special import ndtr, ndtri
 
 from ..smoothing import rolling_median
 
@@ -24,6 +30,16 @@ MAX_PHI = 0.9
 
 #: Fewer points than this are too few to tell autocorrelated noise from a curved trend: no correction.
 MIN_AR_POINTS = 30
+
+
+def norm_sf(z: float) -> float:
+    """Upper tail of the standard normal, ``scipy.stats.norm.sf(z)`` (which is ``ndtr(-z)``)."""
+    return float(ndtr(-z))
+
+
+def norm_cdf(z: float) -> float:
+    """Lower tail of the standard normal, ``scipy.stats.norm.cdf(z)``."""
+    return float(ndtr(z))
 
 
 def robust_sigma(values: np.ndarray) -> float:
@@ -108,8 +124,8 @@ def mann_kendall(values: np.ndarray, *, correct: bool = True) -> Trend:
     n = int(y.size)
     if n < 3 or np.all(y == y[0]):
         return Trend(0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, n)
-    iu = np.triu_indices(n, k=1)
-    s = float(np.sign(y[iu[1]] - y[iu[0]]).sum())
+    first, second = pair_indices(n)
+    s = float(np.count_nonzero(y[second] > y[first]) - np.count_nonzero(y[second] < y[first]))
     _, counts = np.unique(y, return_counts=True)
     ties = counts[counts > 1].astype(np.float64)
     var = (n * (n - 1) * (2 * n + 5) - float(np.sum(ties * (ties - 1) * (2 * ties + 5)))) / 18.0
@@ -123,19 +139,87 @@ def mann_kendall(values: np.ndarray, *, correct: bool = True) -> Trend:
         s=s,
         tau=float(tau),
         z=float(z),
-        p=float(min(1.0, 2.0 * stats.norm.sf(abs(z)))),
-        p_up=float(stats.norm.sf(z)),
-        p_down=float(stats.norm.cdf(z)),
+        p=float(min(1.0, 2.0 * norm_sf(abs(z)))),
+        p_up=norm_sf(z),
+        p_down=norm_cdf(z),
         phi=phi,
         n=n,
     )
 
 
+#: The pair indices of :func:`pair_indices`, for the largest n asked for so far.
+_PAIRS: tuple[np.ndarray, np.ndarray] = (np.empty(0, np.int32), np.empty(0, np.int32))
+
+#: Largest n whose pair indices are kept between calls (about 1 MB at 400 points).
+_KEEP_PAIRS = 512
+
+
+def pair_indices(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (i, j) with i < j < n, as two index arrays ordered by j then i.
+
+    Ordered by j, the pairs of the first m points are the first m (m - 1) / 2 pairs
+    of any longer list, so one list, kept for the largest n, serves every shorter
+    series (numpy's triu_indices allocates its n^2 / 2 pairs anew at every call).
+    """
+    global _PAIRS
+    count = n * (n - 1) // 2
+    if _PAIRS[0].size >= count:
+        return _PAIRS[0][:count], _PAIRS[1][:count]
+    per = np.arange(n)
+    second = np.repeat(per, per).astype(np.int32)
+    first = (np.arange(count) - np.repeat(per * (per - 1) // 2, per)).astype(np.int32)
+    if n <= _KEEP_PAIRS:
+        _PAIRS = (first, second)
+    return first, second
+
+
+#: z of the two-sided 95% interval, as scipy.stats.theilslopes computes it (alpha = 1 - 0.95).
+_Z95 = float(ndtri((1.0 - 0.95) / 2.0))
+
+
 def theil_sen(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
-    """Theil-Sen slope of y on x with its 95% interval (slope, low, high); zeros if undefined."""
+    """Theil-Sen slope of y on x with its 95% interval (slope, low, high); zeros if undefined.
+
+    The numbers of ``scipy.stats.theilslopes(y, x, alpha=0.95)``: the median of the
+    pairwise slopes and the slopes at the ranks of Sen's (1968) interval, found by
+    selection (np.partition) instead of a full sort of the n^2 / 2 slopes.
+    """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if x.size < 2 or np.all(x == x[0]):
         return 0.0, 0.0, 0.0
-    res = stats.theilslopes(y, x, alpha=0.95)
-    return float(res.slope), float(res.low_slope), float(res.high_slope)
+    first, second = pair_indices(x.size)
+    dx = x[second] - x[first]
+    dy = y[second] - y[first]
+    # scipy divides y[j] - y[i] by x[j] - x[i] over the pairs with x[j] > x[i]; for a pair in
+    # the other order, (-dy) / (-dx) is the same float as dy / dx
+    moved = dx != 0
+    slopes = dy[moved] / dx[moved]
+    nt = slopes.size
+    sigsq = 1 / 18. * (x.size * (x.size - 1) * (2 * x.size + 5) - _ties(x) - _ties(y))
+    mid = nt // 2
+    slopes.partition(mid)
+    slope = float(slopes[mid]) if nt % 2 else float((np.max(slopes[:mid]) + slopes[mid]) / 2.0)
+    try:
+        sigma = np.sqrt(sigsq)
+        high_rank = min(int(np.round((nt - _Z95 * sigma) / 2.)), nt - 1)
+        low_rank = max(int(np.round((nt + _Z95 * sigma) / 2.)) - 1, 0)
+    except ValueError:  # a NaN interval (scipy gives NaN there too)
+        return slope, float("nan"), float("nan")
+    return slope, _rank(slopes, mid, low_rank), _rank(slopes, mid, high_rank)
+
+
+def _ties(values: np.ndarray) -> int:
+    """Sum of k (k - 1) (2k + 5) over the groups of k > 1 equal values."""
+    _, counts = np.unique(values, return_counts=True)
+    k = counts[counts > 1].astype(np.int64)
+    return int(np.sum(k * (k - 1) * (2 * k + 5)))
+
+
+def _rank(partitioned: np.ndarray, mid: int, rank: int) -> float:
+    """The ``rank``-th smallest value of an array already partitioned at ``mid``."""
+    if rank == mid:
+        return float(partitioned[mid])
+    if rank < mid:
+        return float(np.partition(partitioned[:mid], rank)[rank])
+    return float(np.partition(partitioned[mid + 1:], rank - mid - 1)[rank - mid - 1])

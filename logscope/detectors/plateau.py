@@ -22,13 +22,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from scipy import stats
 
 from ..model import Finding, Run, Series, SeverityName
 from ..smoothing import rolling_median
 from ._evidence import lr_drop
 from ._series import Prepared, by_metric, fmt, headline, is_total, pairs, prepare, run_span, value_at
-from ._stats import ar1, mann_kendall, theil_sen
+from ._stats import ar1, mann_kendall, norm_sf, theil_sen
 
 
 def detect(
@@ -219,7 +218,7 @@ def _equivalence(x: np.ndarray, y: np.ndarray, width: float) -> float:
     margin = width / span + slope  # tolerated improvement rate minus the estimated one (slope < 0 improves)
     if se <= 1e-299:
         return 0.0 if margin > 0 else 1.0
-    return float(stats.norm.sf(margin / se))
+    return norm_sf(margin / se)
 
 
 def _stuck(run: Run, p: Prepared, z: np.ndarray, i: int, j: int, seg: tuple[float, float], *, length: int,

@@ -16,13 +16,11 @@ from __future__ import annotations
 import weakref
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
 from ..model import Finding, Run
-from ..smoothing import rolling_median
+from ..smoothing import rolling_median, sliding_medians, window_medians
 from ._series import FRACTIONS, Prepared, blocks, fmt, headline, merge, prepare, run_span
-from ._stats import MAD_TO_SIGMA
+from ._stats import MAD_TO_SIGMA, norm_sf
 
 #: Series longer than this get a block-median baseline instead of a point rolling median.
 LONG = 5000
@@ -114,9 +112,17 @@ def local_baseline(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     _, scale = centred_residuals(p)
     if n <= LONG:
         h = max(3, min(25, n // 10))
-        ys = pd.Series(y)
-        left = ys.rolling(h, min_periods=1).median().shift(1).to_numpy()
-        right = ys[::-1].rolling(h, min_periods=1).median().shift(1)[::-1].to_numpy()
+        left, right = np.full(n, np.nan), np.full(n, np.nan)
+        if n > 1:
+            full = sliding_medians(y, h)  # full[j] = median(y[j: j + h])
+            # left[i] = median(y[i - h: i]) (fewer points near the start), right[i] = median(y[i + 1: i + 1 + h])
+            few = np.arange(1, min(h, n))
+            left[few] = window_medians(y, np.zeros_like(few), few)
+            if n > h:
+                left[h:] = full[: n - h]
+                right[: n - h] = full[1:]
+            few = np.arange(max(n - h, 0), n - 1)
+            right[few] = window_medians(y, few + 1, np.full_like(few, n))
         return left, right, scale
     m = -(-n // 1000)
     nb = -(-n // m)
@@ -172,7 +178,7 @@ def _finding(run: Run, p: Prepared, a: int, peak: int, rec: int, resid: np.ndarr
     series = p.series
     height = float(resid[peak] / max(scale[peak], 1e-12))
     # Bonferroni over all points of a Gaussian tail: conservative for light tails, honest about multiplicity
-    p_value = float(min(1.0, p.n * stats.norm.sf(height)))
+    p_value = float(min(1.0, p.n * norm_sf(height)))
     peak_value = float(p.values[peak])
     baseline = p.raw(float(before))
     evidence: dict[str, float | int | str | bool | None] = {

@@ -1,0 +1,101 @@
+"""The detectors' fast statistics give the same numbers, bit for bit, as the library calls they replace.
+
+rolling medians (pandas), the Theil-Sen interval (scipy.stats.theilslopes), the normal tails
+(scipy.stats.norm) and the Mann-Kendall S (the pairwise sign sum): the detectors' findings and
+the gold reports depend on the last digit of each (issue 7).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from logscope.detectors._stats import mann_kendall, norm_cdf, norm_sf, pair_indices, theil_sen
+from logscope.smoothing import rolling_median, sliding_medians, window_medians
+
+
+def _pandas_rolling_median(y: np.ndarray, window: int) -> np.ndarray:
+    window = max(1, int(window))
+    window += window % 2 == 0
+    if window == 1:
+        return y.copy()
+    clean = np.where(np.isfinite(y), y, np.nan)
+    return pd.Series(clean).rolling(window, center=True, min_periods=1).median().to_numpy()
+
+
+def _samples(rng: np.random.Generator, n: int, kind: int) -> np.ndarray:
+    if kind == 0:
+        return rng.standard_normal(n)
+    if kind == 1:
+        return np.round(rng.standard_normal(n), 1)  # many ties
+    if kind == 2:
+        return np.exp(30 * rng.standard_normal(n)) * rng.choice([-1.0, 1.0], n)  # wide magnitudes
+    return 1.0 + 1e-3 * np.cumsum(rng.standard_normal(n))  # close values: the even-window mean's last bit
+
+
+@pytest.mark.parametrize("kind", range(4))
+def test_rolling_median_equals_pandas(kind: int) -> None:
+    rng = np.random.default_rng(kind)
+    for _ in range(300):
+        n, window = int(rng.integers(1, 500)), int(rng.integers(1, 80))
+        y = _samples(rng, n, kind)
+        assert np.array_equal(rolling_median(y, window), _pandas_rolling_median(y, window), equal_nan=True)
+
+
+def test_rolling_median_with_nan_equals_pandas() -> None:
+    rng = np.random.default_rng(9)
+    for _ in range(100):
+        y = rng.standard_normal(int(rng.integers(1, 300)))
+        y[rng.random(y.size) < 0.2] = rng.choice([np.nan, np.inf, -np.inf])
+        window = int(rng.integers(1, 40))
+        assert np.array_equal(rolling_median(y, window), _pandas_rolling_median(y, window), equal_nan=True)
+
+
+def test_sliding_and_window_medians_equal_numpy() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        n, w = int(rng.integers(1, 300)), int(rng.integers(1, 60))
+        y = _samples(rng, n, int(rng.integers(0, 4)))
+        expect = [np.median(y[j: j + w]) for j in range(n - w + 1)]
+        assert np.array_equal(sliding_medians(y, w), np.array(expect, dtype=np.float64).reshape(-1))
+        start = rng.integers(0, n, 20)
+        stop = np.minimum(start + rng.integers(1, 70, 20), n)
+        expect = [np.median(y[a:b]) for a, b in zip(start, stop)]
+        assert np.array_equal(window_medians(y, start, stop), np.array(expect))
+
+
+def test_theil_sen_equals_scipy() -> None:
+    rng = np.random.default_rng(5)
+    for i in range(600):
+        n = int(rng.integers(2, 450))
+        x = [np.arange(n) * 10.0, np.sort(rng.integers(0, n // 3 + 2, n)).astype(float),
+             np.round(rng.standard_normal(n), 1)][i % 3]  # even, with repeats, unsorted with ties
+        y = _samples(rng, n, i % 4)
+        if np.all(x == x[0]):
+            continue
+        res = stats.theilslopes(y, x, alpha=0.95)
+        got = theil_sen(x, y)
+        assert got == (float(res.slope), float(res.low_slope), float(res.high_slope))
+
+
+def test_normal_tails_equal_scipy() -> None:
+    for z in [-40.0, -8.3, -1.96, -1e-9, 0.0, 0.5, 1.6448536269514722, 7.0, 38.5, np.inf, -np.inf]:
+        assert norm_sf(z) == float(stats.norm.sf(z))
+        assert norm_cdf(z) == float(stats.norm.cdf(z))
+
+
+def test_mann_kendall_s_is_the_pairwise_sign_sum() -> None:
+    rng = np.random.default_rng(11)
+    for n in [3, 4, 17, 100, 399, 400, 401, 700]:
+        y = np.round(rng.standard_normal(n), 1)
+        i, j = np.triu_indices(n, k=1)
+        assert mann_kendall(y).s == float(np.sign(y[j] - y[i]).sum())
+
+
+def test_pair_indices_are_every_pair_once() -> None:
+    for n in [0, 1, 2, 5, 600, 30]:  # a longer list serves shorter series as a prefix
+        first, second = pair_indices(n)
+        i, j = np.triu_indices(n, k=1)
+        assert sorted(zip(first.tolist(), second.tolist())) == sorted(zip(i.tolist(), j.tolist()))
