@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 from pathlib import Path
@@ -349,6 +350,18 @@ def test_tensorboard_csv_downloads(tmp_path: Path) -> None:
     assert run.format == "tb-csv"
     assert run.pairs == (("train/epoch_loss", "validation/epoch_loss"),)
     assert run.get("train/epoch_loss").wall_times[0] == 1700000000.5
+
+
+def test_tensorboard_csv_series_keep_the_tag_case(tmp_path: Path) -> None:
+    """A PyTorch tag `Loss/train` downloads as run-exp_1-tag-Loss_train.csv (gzipped here): the series is
+    `Loss_train`, as written, and the run part keeps its case too."""
+    folder = tmp_path / "d"
+    w.tensorboard_csv(folder / "run-Exp_1-tag-Loss_train.csv", [(1700000000.5, 0, 1.0)])
+    w.tensorboard_csv(folder / "run-Exp_2-tag-Loss_train.csv", [(1700000000.5, 0, 1.0)])
+    path = w.tensorboard_csv(folder / "run-Exp_1-tag-Accuracy_val.csv", [(1700000000.5, 0, 0.5)])
+    path.with_name(path.name + ".gz").write_bytes(gzip.compress(path.read_bytes()))
+    path.unlink()
+    assert [s.name for s in _runs(tmp_path)["d"].series] == ["Exp_1/Accuracy_val", "Exp_1/Loss_train", "Exp_2/Loss_train"]
 
 
 def test_wandb_panel_export(tmp_path: Path) -> None:

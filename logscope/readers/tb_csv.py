@@ -16,7 +16,7 @@ from pathlib import Path
 from ..model import ReadWarning, Run
 from .base import Column, RunSource, build_run, relative_name, run_name, split_sessions
 from .tabular import WideSpec, header_of, table_sheet
-from .text import first_line, load_text, logical_name, looks_text, parse_table
+from .text import first_line, load_text, looks_text, parse_table
 
 NAME = "tb-csv"
 HEADER = ["wall time", "step", "value"]
@@ -43,17 +43,22 @@ def group(files: list[Path], root: Path) -> list[RunSource]:
             for d, fs in sorted(by_dir.items())]
 
 
+def _download_name(path: Path) -> str:
+    """The file name without ``.gz``, in its own case (it carries the tag; ``logical_name`` lower-cases)."""
+    return path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+
+
 def series_name(path: Path, several_runs: bool) -> str:
     """The tag from ``run-<run>-tag-<tag>.csv`` (with ``<run>/`` if needed), else the file stem."""
-    match = _FILE_RE.match(logical_name(path))
+    match = _FILE_RE.match(_download_name(path))
     if not match:
-        return Path(logical_name(path)).stem
+        return Path(_download_name(path)).stem
     return f"{match['run']}/{match['tag']}" if several_runs and match["run"] else match["tag"]
 
 
 def read(source: RunSource) -> Run:
     """Every download in the folder as one series each."""
-    runs = {m["run"] for p in source.files if (m := _FILE_RE.match(logical_name(p)))}
+    runs = {m["run"] for p in source.files if (m := _FILE_RE.match(_download_name(p)))}
     warnings: list[ReadWarning] = []
     columns: dict[str, Column] = {}
     for path in source.files:
