@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import log_writers as w
@@ -64,6 +65,16 @@ def test_mixed_folder_runs_and_reasons(tmp_path: Path) -> None:
     assert "best.pt" in by_file["runs/detect/train/weights/"]
     yolo = next(r for r in runs if r.format == "yolo")
     assert yolo.hparams == {"epochs": 3}
+
+
+def test_single_file_runs_are_named_by_the_file_without_gz_and_suffix(tmp_path: Path) -> None:
+    """Several logs in one folder: exp/a.csv is the run exp/a, and so is a gzipped exp/B.CSV.gz exp/B."""
+    w.keras_csvlogger(tmp_path / "exp" / "a.csv", [{"loss": [1.0, 0.5]}])
+    gz = w.keras_csvlogger(tmp_path / "exp" / "B.CSV", [{"loss": [1.0, 0.5]}])
+    gz.with_name("B.CSV.gz").write_bytes(gzip.compress(gz.read_bytes()))
+    gz.unlink()
+    runs, _ = read_path(tmp_path)
+    assert [r.name for r in runs] == ["exp/B", "exp/a"]
 
 
 def test_a_single_file_can_be_analysed(tmp_path: Path) -> None:

@@ -122,7 +122,8 @@ def file_runs(files: list[Path], root: Path, reader: str) -> list[RunSource]:
     out = []
     for path in sorted(files):
         siblings = [f for f in files if f.parent == path.parent]
-        run_dir = path.parent if len(siblings) == 1 else path.with_suffix("")
+        plain = path.with_name(path.name[:-3]) if path.name.lower().endswith(".gz") else path  # a.csv.gz is a.csv
+        run_dir = path.parent if len(siblings) == 1 else plain.with_suffix("")
         out.append(RunSource(name=run_name(run_dir, root), reader=reader, files=(path,), root=root))
     return out
 
