@@ -17,7 +17,6 @@
 
 #if defined(__GNUC__) && defined(__x86_64__)
 #define TFSCAN_X86_64 1
-#include <nmmintrin.h>
 #endif
 
 #if defined(__GNUC__) && defined(__aarch64__)
@@ -72,12 +71,15 @@ static uint32_t crc_sw(const uint8_t *p, size_t n) {
 }
 
 #ifdef TFSCAN_X86_64
-__attribute__((target("sse4.2"))) static uint32_t crc_hw(const uint8_t *p, size_t n) {
+/* SSE4.2's crc32 instruction in inline assembly, not the intrinsics: the intrinsics need the
+ * calling function compiled for SSE4.2, so the scanner could not inline them and paid a call
+ * per record (they run only after the run-time check, crc_hw_on). */
+static TFSCAN_INLINE uint32_t crc_hw(const uint8_t *p, size_t n) {
     uint64_t crc = 0xFFFFFFFFu;
     while (n >= 8) {
         uint64_t w;
         memcpy(&w, p, 8);
-        crc = _mm_crc32_u64(crc, w);
+        __asm__("crc32q %1, %0" : "+r"(crc) : "rm"(w));
         p += 8;
         n -= 8;
     }
@@ -85,18 +87,21 @@ __attribute__((target("sse4.2"))) static uint32_t crc_hw(const uint8_t *p, size_
     if (n >= 4) {
         uint32_t w;
         memcpy(&w, p, 4);
-        c = _mm_crc32_u32(c, w);
+        __asm__("crc32l %1, %0" : "+r"(c) : "rm"(w));
         p += 4;
         n -= 4;
     }
     if (n >= 2) {
         uint16_t w;
         memcpy(&w, p, 2);
-        c = _mm_crc32_u16(c, w);
+        __asm__("crc32w %1, %0" : "+r"(c) : "rm"(w));
         p += 2;
         n -= 2;
     }
-    if (n) c = _mm_crc32_u8(c, *p);
+    if (n) {
+        uint8_t w = *p;
+        __asm__("crc32b %1, %0" : "+r"(c) : "rm"(w));
+    }
     return ~c;
 }
 static int crc_hw_available(void) {
@@ -138,9 +143,11 @@ static uint32_t crc_hw(const uint8_t *p, size_t n) { return crc_sw(p, n); }
 static int crc_hw_available(void) { return 0; }
 #endif
 
-static uint32_t (*crc_fn)(const uint8_t *, size_t) = crc_sw;
+static int crc_hw_on; /* the CPU has CRC32C instructions */
 
-static inline uint32_t masked_crc(const uint8_t *p, size_t n) {
+static TFSCAN_INLINE uint32_t crc_fn(const uint8_t *p, size_t n) { return crc_hw_on ? crc_hw(p, n) : crc_sw(p, n); }
+
+static TFSCAN_INLINE uint32_t masked_crc(const uint8_t *p, size_t n) {
     uint32_t c = crc_fn(p, n);
     return ((c >> 15) | (c << 17)) + 0xA282EAD8u;
 }
@@ -224,8 +231,11 @@ static int skip_field(const uint8_t **pp, const uint8_t *end, uint32_t fn, uint3
 
 /* ------------------------------------------------------------------- tags */
 
-/* The four columns of a tag's points are bytes objects grown in place with _PyBytes_Resize
- * (documented for building a new bytes object) and returned as they are: no final copy. */
+/* The columns of a tag's points are bytes objects grown in place with _PyBytes_Resize
+ * (documented for building a new bytes object) and returned as they are: no final copy.
+ * The record numbers (seqs) are kept as a range while they are one, as they are when a
+ * writer logs its tags in a fixed cycle: that column is a quarter of the output memory,
+ * and fresh memory costs a page fault per 4 KB, more than decoding the records in it. */
 enum { COL_STEPS, COL_VALS, COL_WALLS, COL_SEQS, NCOLS };
 
 typedef struct {
@@ -239,8 +249,9 @@ typedef struct {
     int from_dict;    /* plugin came from the caller's dict, not this file */
     Py_ssize_t next;  /* the entry looked up after this one last time (+1; 0 = none) */
     Py_ssize_t n, cap;
-    PyObject *cols[NCOLS]; /* bytes, cap * 8 long */
+    PyObject *cols[NCOLS]; /* bytes, cap * 8 long; cols[COL_SEQS] NULL while the seqs are a range */
     char *raw[NCOLS];      /* their buffers, refreshed when they grow */
+    int64_t seq_first, seq_step, seq_next; /* the range: point i has seq seq_first + i * seq_step */
 } entry_t;
 
 typedef struct { Py_ssize_t entry; double value; } pending_t;
@@ -316,6 +327,20 @@ static int rehash(scan_t *s, Py_ssize_t ncap) {
 
 static Py_ssize_t lookup_slow(scan_t *s, const uint8_t *key, size_t klen);
 
+/* a[0:n] == b[0:n], for the short tags of real logs without a call to memcmp (two
+ * overlapping word compares up to 16 bytes). */
+static TFSCAN_INLINE int same_bytes(const uint8_t *a, const uint8_t *b, size_t n) {
+    uint64_t x, y, u, v;
+    if (n >= 8 && n <= 16) {
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        memcpy(&u, a + n - 8, 8);
+        memcpy(&v, b + n - 8, 8);
+        return ((x ^ y) | (u ^ v)) == 0;
+    }
+    return memcmp(a, b, n) == 0;
+}
+
 /* The entry for a raw tag, created (name decoded, plugin taken from the dict) if new.
  * Writers cycle through their tags in a fixed order, so the tag that followed this
  * one's predecessor last time is tried first, before hashing. */
@@ -323,7 +348,7 @@ static TFSCAN_INLINE Py_ssize_t lookup(scan_t *s, const uint8_t *key, size_t kle
     Py_ssize_t guess = s->prev ? s->entries[s->prev - 1].next : 0;
     if (guess) {
         entry_t *e = &s->entries[guess - 1];
-        if (e->klen == (Py_ssize_t)klen && memcmp(e->key, key, klen) == 0) {
+        if (e->klen == (Py_ssize_t)klen && same_bytes(e->key, key, klen)) {
             s->prev = guess;
             return guess - 1;
         }
@@ -371,6 +396,7 @@ static Py_ssize_t lookup_slow(scan_t *s, const uint8_t *key, size_t klen) {
 static int grow_columns(scan_t *s, entry_t *e) {
     Py_ssize_t nc = e->cap ? e->cap * 2 : s->first_cap;
     for (int c = 0; c < NCOLS; c++) {
+        if (c == COL_SEQS && !e->cols[c]) continue; /* still a range */
         if (!e->cols[c] ? !(e->cols[c] = PyBytes_FromStringAndSize(NULL, nc * 8))
                         : _PyBytes_Resize(&e->cols[c], nc * 8) < 0) {
             s->pyerr = 1;
@@ -382,13 +408,33 @@ static int grow_columns(scan_t *s, entry_t *e) {
     return 0;
 }
 
+/* The seqs stop being a range at point i: write them out (the first i from the range). */
+static int seqs_column(scan_t *s, entry_t *e, Py_ssize_t i) {
+    if (!(e->cols[COL_SEQS] = PyBytes_FromStringAndSize(NULL, e->cap * 8))) { s->pyerr = 1; return -1; }
+    int64_t *out = (int64_t *)(e->raw[COL_SEQS] = PyBytes_AS_STRING(e->cols[COL_SEQS]));
+    for (Py_ssize_t k = 0; k < i; k++) out[k] = e->seq_first + k * e->seq_step;
+    return 0;
+}
+
 static TFSCAN_INLINE int push_point(scan_t *s, entry_t *e, int64_t step, double value, double wall, int64_t seq) {
     if (e->n >= e->cap && grow_columns(s, e) < 0) return -1;
     Py_ssize_t i = e->n++;
     ((int64_t *)e->raw[COL_STEPS])[i] = step;
     ((double *)e->raw[COL_VALS])[i] = value;
     ((double *)e->raw[COL_WALLS])[i] = wall;
-    ((int64_t *)e->raw[COL_SEQS])[i] = seq;
+    if (e->cols[COL_SEQS]) {
+        ((int64_t *)e->raw[COL_SEQS])[i] = seq;
+    } else if (seq == e->seq_next && i >= 2) {
+        e->seq_next += e->seq_step;
+    } else if (i == 0) {
+        e->seq_first = seq;
+    } else if (i == 1 && seq > e->seq_first) { /* a step of 0 (one record, the tag twice) is no range */
+        e->seq_step = seq - e->seq_first;
+        e->seq_next = seq + e->seq_step;
+    } else {
+        if (seqs_column(s, e, i) < 0) return -1;
+        ((int64_t *)e->raw[COL_SEQS])[i] = seq;
+    }
     return 0;
 }
 
@@ -870,7 +916,8 @@ PyDoc_STRVAR(SCAN_DOC,
 "Decode the TFRecord/Event stream in ``buffer`` (bytes, mmap, ...). ``plugins`` maps a\n"
 "tag to the plugin named by the first metadata seen for it; it is read and extended.\n"
 "Keys of the result: ``tags`` [(name, steps int64, values float64, wall_times float64,\n"
-"seqs int64) as bytes, in order of first point], ``starts`` [(seq, step, offset) of\n"
+"seqs int64) as bytes, in order of first point; seqs is a range instead when it is one\n"
+"with a step of at least 1], ``starts`` [(seq, step, offset) of\n"
 "SessionLog.START], ``file_version`` (first, or None), ``hparams`` [(tag, content bytes)],\n"
 "``damage`` [(kind, offset, extra)], ``records`` (whole records read), ``nonscalar``\n"
 "(scalars-plugin tensors that are not one real number), ``bad_utf8`` (tags with invalid\n"
@@ -946,9 +993,18 @@ static PyObject *scan(PyObject *Py_UNUSED(self), PyObject *args) {
             entry_t *e = &s->entries[s->order[k]];
             bad += e->bad_utf8;
             for (int c = 0; c < NCOLS; c++)
-                if (_PyBytes_Resize(&e->cols[c], e->n * 8) < 0) { Py_DECREF(tags); Py_DECREF(hp); goto done; }
-            PyObject *t = Py_BuildValue("(OOOOO)", e->name, e->cols[COL_STEPS], e->cols[COL_VALS], e->cols[COL_WALLS],
-                                        e->cols[COL_SEQS]);
+                if (e->cols[c] && _PyBytes_Resize(&e->cols[c], e->n * 8) < 0) { Py_DECREF(tags); Py_DECREF(hp); goto done; }
+            PyObject *seqs = e->cols[COL_SEQS];
+            if (seqs) {
+                Py_INCREF(seqs);
+            } else { /* range(first, first + n * step, step); a single point has step 1 */
+                int64_t step = e->n > 1 ? e->seq_step : 1;
+                seqs = PyObject_CallFunction((PyObject *)&PyRange_Type, "LLL", (long long)e->seq_first,
+                                             (long long)(e->seq_first + e->n * step), (long long)step);
+                if (!seqs) { Py_DECREF(tags); Py_DECREF(hp); goto done; }
+            }
+            PyObject *t = Py_BuildValue("(OOOON)", e->name, e->cols[COL_STEPS], e->cols[COL_VALS], e->cols[COL_WALLS],
+                                        seqs);
             if (!t || PyList_Append(tags, t) < 0) { Py_XDECREF(t); Py_DECREF(tags); Py_DECREF(hp); goto done; }
             Py_DECREF(t);
         }
@@ -1023,7 +1079,7 @@ static struct PyModuleDef moduledef = {PyModuleDef_HEAD_INIT, "_tfscan", "Compil
 PyMODINIT_FUNC PyInit__tfscan(void) {
     crc_tab_init();
     int hw = crc_hw_available() != 0;
-    if (hw) crc_fn = crc_hw;
+    crc_hw_on = hw;
     PyObject *m = PyModule_Create(&moduledef);
     if (!m) return NULL;
     if (PyModule_AddIntConstant(m, "HARDWARE_CRC", hw) < 0) { Py_DECREF(m); return NULL; }

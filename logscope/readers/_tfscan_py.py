@@ -556,6 +556,17 @@ def resync(b: bytes, size: int, start: int) -> int:
     return -1
 
 
+def _seqs(seqs: array) -> bytes | range:
+    """A tag's record numbers as the C scanner returns them: a range when they are one
+    with a step of at least 1 (a single point: step 1), else int64 bytes."""
+    step = seqs[1] - seqs[0] if len(seqs) > 1 else 1
+    if step >= 1:
+        r = range(seqs[0], seqs[0] + len(seqs) * step, step)
+        if array("q", r) == seqs:
+            return r
+    return seqs.tobytes()
+
+
 def scan(buf: Buffer, plugins: dict[str, str]) -> dict[str, Any]:
     """Same contract as the compiled ``_tfscan.scan`` (see its docstring)."""
     s = _Scan(buf, plugins)
@@ -594,7 +605,7 @@ def scan(buf: Buffer, plugins: dict[str, str]) -> dict[str, Any]:
             damage.append(("corrupt", pos, length))
         seq += 1
         pos += 16 + length
-    tags = [(e.name, e.steps.tobytes(), e.vals.tobytes(), e.walls.tobytes(), e.seqs.tobytes()) for e in s.order]
+    tags = [(e.name, e.steps.tobytes(), e.vals.tobytes(), e.walls.tobytes(), _seqs(e.seqs)) for e in s.order]
     hparams = [(decode_utf8(t)[0], c) for t, c in s.hp[:s.hp_committed]]
     for e in s.entries.values():
         if e.plugin is not None and not e.from_dict:

@@ -123,14 +123,33 @@ def read_raw(source: RunSource) -> tuple[dict[str, tuple[np.ndarray, np.ndarray,
 
 # ------------------------------------------------------------------- collecting
 
+#: A file's record numbers for one tag as the scanner returns them (int64 bytes, or a range),
+#: and the stream's record number of that file's first record.
+_SeqPart = tuple[bytes | range, int]
+
+
 @dataclass
 class _Points:
-    """One tag's points in write order across a stream's files; ``seqs`` orders records."""
+    """One tag's points in write order across a stream's files.
+
+    ``seqs`` (each point's record number in the stream, to order points across tags and
+    find their file) is built only when a rule needs it: mostly none does, and it would
+    be a quarter of the memory.
+    """
 
     steps: np.ndarray
     values: np.ndarray
     walls: np.ndarray
-    seqs: np.ndarray
+    seq_parts: list[_SeqPart]
+    _seqs: np.ndarray | None = None
+
+    @property
+    def seqs(self) -> np.ndarray:
+        if self._seqs is None:
+            cols = [np.arange(p.start, p.stop, p.step, dtype=np.int64) + base if isinstance(p, range)
+                    else np.frombuffer(p, dtype=np.int64) + base for p, base in self.seq_parts]
+            self._seqs = cols[0] if len(cols) == 1 else np.concatenate(cols)
+        return self._seqs
 
 
 @dataclass
@@ -181,7 +200,8 @@ def _collect(source: RunSource) -> _Collected:
         if folder.name in KERAS_SPLIT_DIRS and _rel(folder, base) != source.name:
             prefix, hint = folder.name + "/", KERAS_SPLIT_DIRS[folder.name]
         stream = _Stream(prefix, hint)
-        chunks: dict[str, list[tuple[np.ndarray, ...]]] = defaultdict(list)
+        chunks: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, _SeqPart]]] = defaultdict(list)
+        twice: set[str] = set()  # names two raw tags of one file decode to (invalid UTF-8)
         plugins: dict[str, str] = {}
         seq0 = 0
         for path in sorted(paths):
@@ -192,31 +212,37 @@ def _collect(source: RunSource) -> _Collected:
             fidx = len(stream.rels)
             stream.rels.append(rel)
             stream.bases.append(seq0)
+            seen: set[str] = set()
             for name, steps, values, walls, seqs in result["tags"]:
-                chunks[name].append((
-                    np.frombuffer(steps, dtype=np.int64), np.frombuffer(values, dtype=np.float64),
-                    np.frombuffer(walls, dtype=np.float64), np.frombuffer(seqs, dtype=np.int64) + seq0,
-                ))
+                if name in seen:
+                    twice.add(name)
+                seen.add(name)
+                chunks[name].append((np.frombuffer(steps, dtype=np.int64), np.frombuffer(values, dtype=np.float64),
+                                     np.frombuffer(walls, dtype=np.float64), (seqs, seq0)))
             stream.starts.extend((seq + seq0, step, fidx, off) for seq, step, off in result["starts"])
             for tag, content in result["hparams"]:
                 _read_hparams(tag, content, rel, hparams, warnings)
             seq0 += result["records"]
         records += seq0
         for name, parts in chunks.items():
-            stream.tags[name] = _join(parts)
+            stream.tags[name] = _join(parts, name in twice)
         if stream.rels:
             streams.append(stream)
     return _Collected(streams, warnings, hparams, records)
 
 
-def _join(parts: list[tuple[np.ndarray, ...]]) -> _Points:
+def _join(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, _SeqPart]], interleaved: bool) -> _Points:
+    """One tag's points from its parts in file order; ``interleaved``: two parts of one file
+    (two raw tags decoded to one name) must be merged by record number."""
     if len(parts) == 1:
-        return _Points(*parts[0])
-    steps, values, walls, seqs = (np.concatenate(cols) for cols in zip(*parts))
-    if np.any(seqs[1:] < seqs[:-1]):  # two raw tags decoded to one name (invalid UTF-8)
-        order = np.argsort(seqs, kind="stable")
-        steps, values, walls, seqs = steps[order], values[order], walls[order], seqs[order]
-    return _Points(steps, values, walls, seqs)
+        steps, values, walls, seq = parts[0]
+        return _Points(steps, values, walls, [seq])
+    steps, values, walls = (np.concatenate(cols) for cols in list(zip(*parts))[:3])
+    pts = _Points(steps, values, walls, [p[3] for p in parts])
+    if interleaved:
+        order = np.argsort(pts.seqs, kind="stable")
+        pts = _Points(steps[order], values[order], walls[order], [], pts.seqs[order])
+    return pts
 
 
 def _scan_file(path: Path, rel: str, plugins: dict[str, str], warnings: list[ReadWarning]) -> dict[str, Any] | None:
@@ -351,20 +377,29 @@ def _resolve(stream: _Stream, warnings: list[ReadWarning]) -> dict[str, Column]:
     dups: dict[str, tuple[int, int, int]] = {}  # tag -> (differing drops, all drops, first seq)
     starts = sorted(stream.starts)
     for tag, pts in stream.tags.items():
+        steps, values, walls = pts.steps, pts.values, pts.walls
+        kept: np.ndarray | None = None  # indices of the points still kept (None: all); seqs only when needed
         keep = _start_purge(pts, starts, start_drops)
-        steps, values, walls, seqs = (pts.steps, pts.values, pts.walls, pts.seqs) if keep is None else \
-            (pts.steps[keep], pts.values[keep], pts.walls[keep], pts.seqs[keep])
-        back = np.flatnonzero(steps[1:] < steps[:-1]) + 1
-        if back.size:
-            keep = _superseded(steps, back)
-            regressions.append((int(seqs[back[0]]), tag, int(steps[back[0] - 1]), int(steps[back[0]])))
-            regressed += int((~keep).sum())
-            regressed_tags += 1
-            steps, values, walls, seqs = steps[keep], values[keep], walls[keep], seqs[keep]
-        if steps.size > 1 and np.any(steps[1:] == steps[:-1]):
-            steps, values, walls, (dropped, differing, first) = _last_per_step(steps, values, walls, seqs)
-            if differing:
-                dups[tag] = (differing, dropped, first)
+        if keep is not None:
+            kept = np.flatnonzero(keep)
+            steps, values, walls = steps[kept], values[kept], walls[kept]
+        # One vectorised pass for the usual case, steps strictly increasing: nothing to resolve.
+        # (Compared, not subtracted: a difference of two int64 steps can overflow.)
+        if steps.size > 1 and not (steps[1:] > steps[:-1]).all():
+            back = np.flatnonzero(steps[1:] < steps[:-1]) + 1
+            if back.size:
+                keep = _superseded(steps, back)
+                seq = pts.seqs[back[0] if kept is None else kept[back[0]]]
+                regressions.append((int(seq), tag, int(steps[back[0] - 1]), int(steps[back[0]])))
+                regressed += int((~keep).sum())
+                regressed_tags += 1
+                kept = np.flatnonzero(keep) if kept is None else kept[keep]
+                steps, values, walls = steps[keep], values[keep], walls[keep]
+            if steps.size > 1 and np.any(steps[1:] == steps[:-1]):
+                steps, values, walls, (dropped, differing, first) = _last_per_step(steps, values, walls)
+                if differing:
+                    seq = pts.seqs[first if kept is None else kept[first]]
+                    dups[tag] = (differing, dropped, int(seq))
         columns[stream.prefix + tag] = Column(steps, values, walls, stream.hint)
     for k, purged in sorted(start_drops.items()):
         seq, step, fidx, offset = starts[k]
@@ -426,11 +461,11 @@ def _superseded(steps: np.ndarray, back: np.ndarray) -> np.ndarray:
     return ~(later_has & (steps >= later_min))
 
 
-def _last_per_step(steps: np.ndarray, values: np.ndarray, walls: np.ndarray, seqs: np.ndarray):
+def _last_per_step(steps: np.ndarray, values: np.ndarray, walls: np.ndarray):
     """One point per step (steps sorted, write order within a step): the step's last write.
 
     Returns the kept steps, values and walls, and (values dropped, values dropped that
-    differ from the kept one, seq of the first differing drop or -1).
+    differ from the kept one, index of the first differing drop or -1).
     """
     last = np.flatnonzero(np.append(steps[1:] != steps[:-1], True))
     group_last = np.repeat(last, np.diff(np.append(-1, last)))
@@ -439,5 +474,5 @@ def _last_per_step(steps: np.ndarray, values: np.ndarray, walls: np.ndarray, seq
     kept_value = values[group_last]
     differs = dropped & (values != kept_value) & ~(np.isnan(values) & np.isnan(kept_value))
     where = np.flatnonzero(differs)
-    first = int(seqs[where[0]]) if where.size else -1
+    first = int(where[0]) if where.size else -1
     return steps[last], values[last], walls[last], (int(dropped.sum()), int(where.size), first)
