@@ -5,6 +5,9 @@ and on how many points. Three families:
 
 * ``zero_loss``: a loss that reaches exactly 0 (a warning), or is 0 at every
   point (info: an unused term, e.g. a classification loss with one class);
+  where the source is known to round the logged loss (Hugging Face's Trainer,
+  4 decimals, in ``trainer_state.json`` and its TensorBoard files) a 0 is
+  said to mean "below 5e-5", not exactly 0;
   ``negative_loss``: a loss below 0 (info: fine for log-likelihoods);
 * ``val_better``: validation loss under ``leak_ratio`` times training loss (or
   validation accuracy ``leak_margin`` above training) over the first evaluations
@@ -53,27 +56,60 @@ def detect(
     return out
 
 
+#: Decimals Hugging Face's Trainer rounds the logged training loss to (``round(loss, 4)`` in
+#: ``Trainer._maybe_log_save_evaluate``); its TensorBoard and W&B callbacks log the same rounded number.
+HF_LOSS_DECIMALS = 4
+
+
+def rounded_decimals(run: Run, series: Series, finite: np.ndarray) -> int | None:
+    """Decimals ``series`` is known to be rounded to when logged, or None.
+
+    Known: the training loss of Hugging Face's Trainer, ``loss`` in
+    ``trainer_state.json`` or ``train/loss`` beside ``train/epoch`` (the names its
+    logging callbacks write). Only if every value is a multiple of 1e-4 (to
+    float32 precision, as TensorBoard stores it): a subclass that logs unrounded
+    losses is not taken for one that rounds.
+    """
+    hf = (run.format == "hf-trainer" and series.name == "loss") or (
+        series.name == "train/loss" and run.get("train/epoch") is not None)
+    if not hf:
+        return None
+    scaled = finite * 10.0 ** HF_LOSS_DECIMALS
+    off = np.abs(scaled - np.round(scaled))
+    return HF_LOSS_DECIMALS if bool(np.all(off <= 1e-6 * np.abs(scaled) + 1e-6)) else None
+
+
 def _zero_or_negative(run: Run, series: Series, finite: np.ndarray) -> list[Finding]:
     ok = np.isfinite(series.values)
     steps = series.steps[ok]
+    decimals = rounded_decimals(run, series, finite)
+    # a rounding source's 0 is "below half its last decimal", not an exact 0: say so, and by how much
+    bound = 0.5 * 10.0 ** -decimals if decimals is not None else 0.0
+    zero_is = "exactly 0" if decimals is None else "logged as 0"
+    why = "" if decimals is None else (
+        f"; Hugging Face rounds logged losses to {decimals} decimals: below 5e-{decimals + 1}")
+    rounding: dict[str, int | float] = {} if decimals is None else {"logged_decimals": decimals,
+                                                                     "zero_below": bound}
     if np.all(finite == 0):
         return [Finding(
             "suspicious", "info", run.name, (series.name,), int(steps[0]), int(steps[-1]),
-            f"{series.name} is exactly 0 at all {finite.size} points: an unused loss term "
+            f"{series.name} is {zero_is} at all {finite.size} points{why}: an unused loss term "
             "(e.g. a classification loss with a single class) or a logging bug.",
-            {"subkind": "zero_loss", "confidence": 1.0, "zero_points": int(finite.size), "points": int(finite.size)},
+            {"subkind": "zero_loss", "confidence": 1.0, "zero_points": int(finite.size), "points": int(finite.size),
+             **rounding},
             ("check that this loss term is meant to be unused (single-class data, disabled head)",),
         )]
     out = []
     zero = finite == 0
     if zero.any():
         first = int(steps[np.argmax(zero)])
+        fit = "a perfect fit" if decimals is None else "a training loss that small"
         out.append(Finding(
             "suspicious", "warning", run.name, (series.name,), first, int(steps[-1]),
-            f"{series.name} is exactly 0 from step {first} ({int(zero.sum())} of {finite.size} points): "
-            "a perfect fit usually means leaked labels, a trivial task or a bug in the loss.",
+            f"{series.name} is {zero_is} from step {first} ({int(zero.sum())} of {finite.size} points{why}): "
+            f"{fit} usually means leaked labels, a trivial task or a bug in the loss.",
             {"subkind": "zero_loss", "confidence": 1.0, "zero_points": int(zero.sum()), "points": int(finite.size),
-             "first_zero_step": first},
+             "first_zero_step": first, **rounding},
             ("check for label leakage (the target among the inputs) and duplicated train/validation samples",
              "check the loss computation (masking everything out, wrong reduction, detached graph)",
              "check that the task is not trivial (a single class, constant labels)"),
