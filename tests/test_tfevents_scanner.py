@@ -243,3 +243,28 @@ def test_record_numbers_are_a_range_while_they_are_one() -> None:
     twice.summary.value.add(tag="a", simple_value=1.0)
     twice.summary.value.add(tag="a", simple_value=2.0)
     assert scan_both(tf.records([twice]))["tags"][0][4] == np.array([0, 0], dtype="<i8").tobytes()
+
+
+def test_the_predicted_tag_shortcut_decodes_like_the_general_path() -> None:
+    """The compiled scanner checks a record against the bytes its predicted tag wrote last
+    time; records that look alike but are not (a same-length tag, extra fields, no wall
+    time, a step of 0, a multi-byte step, a node name) must decode as the oracle says."""
+    evs = [tf.version_event()]
+    for i in range(40):
+        for tag in ("loss_a", "loss_b", "acc"):
+            ev = tf.scalar(tag, float(i) / 3, [0, 5, 300, 2**20, 2**40][i % 5])
+            if i % 7 == 3:
+                ev.ClearField("wall_time")
+            if i % 11 == 5 and tag == "loss_b":
+                ev.summary.value[0].node_name = "n"  # an extra field inside the value
+            if i % 13 == 6 and tag == "acc":
+                ev.summary.value.add(tag="loss_a", simple_value=9.0)  # two values in one event
+            evs.append(ev)
+        if i % 9 == 4:
+            evs.append(tf.scalar("loss_c", 1.0, i))  # same length as loss_a, never predicted
+    result = scan_both(tf.records(evs))
+    got, want = as_points(result), oracle(evs)
+    assert sorted(got) == sorted(want)
+    for tag, pts in want.items():
+        for col, w in zip(got[tag], zip(*pts)):
+            np.testing.assert_array_equal(col, np.array(w))
