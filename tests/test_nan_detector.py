@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from logscope.detectors import nan
+from logscope.renderers import jsonreport
 from logscope.model import Run, Series
 
 
@@ -48,3 +49,12 @@ def test_include_other_false_skips_bookkeeping_series() -> None:
     run = _run(Series("epoch", np.arange(2), np.array([np.nan, 1.0])))
     assert nan.detect(run, include_other=False) == []
     assert len(nan.detect(run)) == 1
+
+
+def test_first_bad_value_is_spelled_as_the_json_report_spells_non_finite_numbers() -> None:
+    """One spelling of NaN and infinities everywhere: "NaN", "inf", "-inf" (docs/json-report.md)."""
+    for bad in (np.nan, np.inf, -np.inf):
+        run = _run(Series("loss", np.arange(3), np.array([1.0, bad, 1.0]), metric="loss"))
+        (finding,) = nan.detect(run)
+        word = jsonreport.scalar(bad)
+        assert finding.evidence["first_bad_value"] == word and f"became {word} at step 1" in finding.message

@@ -116,3 +116,12 @@ def test_json_report_doc_example_is_an_excerpt_of_the_sample_report(
     shown = json.loads(block)
     assert not list(validator.iter_errors(shown))
     _excerpt_of(shown, json.loads(jsonreport.render(logscope.analyze(sample_logs))))
+
+
+def test_schema_allows_one_spelling_of_a_nan_findings_first_bad_value(validator: jsonschema.Draft202012Validator) -> None:
+    doc = json.loads(jsonreport.render(every_marker_report()))
+    evidence = doc["runs"][0]["findings"][0]["evidence"]
+    for word, ok in (("NaN", True), ("inf", True), ("-inf", True), ("+inf", False), ("Infinity", False)):
+        evidence["first_bad_value"] = word
+        valid = not any(validator.iter_errors(doc))
+        assert valid == ok, word

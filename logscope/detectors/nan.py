@@ -29,7 +29,8 @@ def detect(run: Run, *, include_other: bool = True) -> list[Finding]:
             continue
         first = int(np.argmax(bad))
         value = float(series.values[first])
-        word = "NaN" if np.isnan(value) else ("+inf" if value > 0 else "-inf")
+        # spelled as the JSON report spells every non-finite number ("NaN", "inf", "-inf")
+        word = "NaN" if np.isnan(value) else ("inf" if value > 0 else "-inf")
         count = int(bad.sum())
         evidence: dict[str, float | int | str | None] = {
             "confidence": 1.0,  # a fact read from the log, not an estimate
