@@ -2,18 +2,34 @@
 
 rolling medians (pandas), the Theil-Sen interval (scipy.stats.theilslopes), the normal tails
 (scipy.stats.norm) and the Mann-Kendall S (the pairwise sign sum): the detectors' findings and
-the gold reports depend on the last digit of each (issue 7).
+the gold reports depend on the last digit of each (issue 7). Every test runs twice: with the
+compiled kernels (logscope/_medians.c) and with the numpy code used when they are not built.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
+from logscope import smoothing
+from logscope.detectors import _stats
 from logscope.detectors._stats import mann_kendall, norm_cdf, norm_sf, pair_indices, theil_sen
 from logscope.smoothing import rolling_median, sliding_medians, window_medians
+
+
+@pytest.fixture(autouse=True, params=["compiled", "numpy"])
+def kernels(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Both implementations: the compiled kernels (skipped if not built) and the numpy fallback."""
+    if request.param == "compiled" and smoothing._compiled is None:
+        pytest.skip("logscope._medians is not compiled here")
+    if request.param == "numpy":
+        monkeypatch.setattr(smoothing, "_compiled", None)
+        monkeypatch.setattr(_stats, "_compiled", None)
+    yield request.param
 
 
 def _pandas_rolling_median(y: np.ndarray, window: int) -> np.ndarray:
@@ -53,6 +69,19 @@ def test_rolling_median_with_nan_equals_pandas() -> None:
         assert np.array_equal(rolling_median(y, window), _pandas_rolling_median(y, window), equal_nan=True)
 
 
+def test_trailing_and_leading_windows_equal_pandas() -> None:
+    # the spike detector's levels just before and just after each point
+    rng = np.random.default_rng(8)
+    for _ in range(200):
+        n, h = int(rng.integers(1, 400)), int(rng.integers(1, 30))
+        y = _samples(rng, n, int(rng.integers(0, 4)))
+        i = np.arange(n)
+        left = pd.Series(y).rolling(h, min_periods=1).median().shift(1).to_numpy()
+        right = pd.Series(y)[::-1].rolling(h, min_periods=1).median().shift(1)[::-1].to_numpy()
+        assert np.array_equal(window_medians(y, np.maximum(i - h, 0), i), left, equal_nan=True)
+        assert np.array_equal(window_medians(y, i + 1, np.minimum(i + 1 + h, n)), right, equal_nan=True)
+
+
 def test_sliding_and_window_medians_equal_numpy() -> None:
     rng = np.random.default_rng(3)
     for _ in range(300):
@@ -78,6 +107,16 @@ def test_theil_sen_equals_scipy() -> None:
         res = stats.theilslopes(y, x, alpha=0.95)
         got = theil_sen(x, y)
         assert got == (float(res.slope), float(res.low_slope), float(res.high_slope))
+
+
+def test_theil_sen_keeps_scipy_signed_zeros() -> None:
+    # a zero slope keeps the sign scipy gives it (x taken increasing; the median of -0.0 and -0.0 is 0.0)
+    for x, y in [([3.0, 1.0, 2.0, 0.0], [0.0, -0.0, 0.0, -0.0]), ([0.0, 1.0], [-0.0, -0.0]),
+                 ([2.0, 1.0, 0.0], [-0.0, 0.0, -0.0]), ([0.0, 1.0, 2.0, 3.0], [1.0, 1.0, -2.0, 1.0])]:
+        res = stats.theilslopes(np.array(y), np.array(x), alpha=0.95)
+        got = theil_sen(np.array(x), np.array(y))
+        expect = (float(res.slope), float(res.low_slope), float(res.high_slope))
+        assert got == expect and [np.signbit(v) for v in got] == [np.signbit(v) for v in expect]
 
 
 def test_normal_tails_equal_scipy() -> None:

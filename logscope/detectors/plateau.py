@@ -136,9 +136,10 @@ def _plateaus(run: Run, p: Prepared, *, length: int, band: float, z_threshold: f
     # (the first raw point counts too: a loss that fell before the second log line was not stuck).
     j = _last_within(r, max(float(z[0]), float(np.median(p.by[:2]))) - stuck_width)
     i = 0
-    seg = _accept(p, z, 0, j, stuck_width, alpha=alpha, min_len=min_share * length)
+    fits: dict[tuple[int, int], tuple[tuple[float, float, float], float]] = {}
+    seg = _accept(p, z, 0, j, stuck_width, alpha=alpha, min_len=min_share * length, fits=fits)
     practical = float(np.log1p(stuck_gain)) if p.log else stuck_gain * spread
-    if seg is not None and _equivalence(p.bx[: j + 1], p.by[: j + 1], practical) >= alpha:
+    if seg is not None and _equivalence(p.bx[: j + 1], p.by[: j + 1], practical, *fits[0, j]) >= alpha:
         seg = None  # a warning needs more than "no significant trend": confidently within stuck_gain
     if seg is not None:
         out.append(_stuck(run, p, z, 0, j, seg, length=length, width=stuck_width))
@@ -146,11 +147,22 @@ def _plateaus(run: Run, p: Prepared, *, length: int, band: float, z_threshold: f
     # Mid-run: after real progress, a stretch within the band, then clear progress again soon after.
     segments: list[tuple[int, int]] = []
     stride = max(1, nb // 100)
+    # The scan below tries a start i every `stride` blocks; the cheap conditions (the stretch
+    # reaches the end, too little progress before it, too short, no clear progress after it)
+    # are computed for every start at once, so only the few starts that pass them pay a loop
+    # iteration and the statistical tests of _accept.
+    ends = _last_within_all(r, r - width)
+    begin = _block_steps(p, np.arange(nb))
+    finish = _block_end_steps(p, ends)
+    cheap = ((ends < nb - 1) & ~((z[0] - r) < stuck_width) & ~(ends - np.arange(nb) + 1 < 4)
+             & ~(finish - begin < min_share * length) & ~(_gains_after(p, r, ends, begin, finish, length) < 2 * width))
     while i < nb - 2:
-        j = _last_within(r, float(r[i]) - width)
-        if (j >= nb - 1 or float(z[0] - r[i]) < stuck_width
-                or _accept(p, z, i, j, width, alpha=alpha, min_len=min_share * length) is None
-                or _gain_after(p, r, i, j, length) < 2 * width):
+        ahead = np.flatnonzero(cheap[i: nb - 2: stride])
+        if ahead.size == 0:
+            break
+        i += int(ahead[0]) * stride
+        j = int(ends[i])
+        if _accept(p, z, i, j, width, alpha=alpha, min_len=min_share * length) is None:
             i += stride
             continue
         if segments and segments[-1][1] == i - 1 and abs(float(np.median(z[segments[-1][0]: i])) - float(r[i])) < width:
@@ -174,22 +186,53 @@ def _last_within(r: np.ndarray, level: float) -> int:
     return int(np.searchsorted(-r, -level, side="left")) - 1
 
 
+def _last_within_all(r: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """:func:`_last_within` for every level at once."""
+    return np.searchsorted(-r, -levels, side="left").astype(np.int64) - 1
+
+
+def _block_steps(p: Prepared, i: np.ndarray) -> np.ndarray:
+    """:meth:`Prepared.block_step` of every block index in ``i``."""
+    return p.steps[p.bstart[np.clip(i, 0, p.nb - 1)]]
+
+
+def _block_end_steps(p: Prepared, i: np.ndarray) -> np.ndarray:
+    """:meth:`Prepared.block_end_step` of every block index in ``i``."""
+    i = np.clip(i, 0, p.nb - 1)
+    ends = np.append(p.bstart[1:] - 1, p.n - 1)
+    return p.steps[ends[i]]
+
+
+def _gains_after(p: Prepared, r: np.ndarray, j: np.ndarray, begin: np.ndarray, finish: np.ndarray,
+                 length: int) -> np.ndarray:
+    """:func:`_gain_after` for every stretch (block i starting at step ``begin``, ending at block j, step ``finish``)."""
+    horizon = finish + np.maximum(0.5 * (finish - begin), 0.05 * length)
+    k = np.minimum(np.searchsorted(p.bx, horizon, side="right") - 1, p.nb - 1)
+    return r[np.clip(j, 0, p.nb - 1)] - r[np.clip(np.maximum(k, j), 0, p.nb - 1)]
+
+
 def _accept(p: Prepared, z: np.ndarray, i: int, j: int, width: float, *, alpha: float,
-            min_len: float) -> tuple[float, float] | None:
-    """(trend p, equivalence p) when blocks i..j form a plateau of at least ``min_len`` steps, else None."""
+            min_len: float, fits: dict[tuple[int, int], tuple[tuple[float, float, float], float]] | None = None,
+            ) -> tuple[float, float] | None:
+    """(trend p, equivalence p) when blocks i..j form a plateau of at least ``min_len`` steps, else None.
+
+    ``fits``, if given, receives the Theil-Sen fit and lag-1 autocorrelation of blocks i..j.
+    """
     if j - i + 1 < 4 or p.block_end_step(j) - p.block_step(i) < min_len:
         return None
     lo, hi = np.quantile(z[i: j + 1], [0.05, 0.95])
     if hi - lo > 2 * width:
         return None  # a bump (warm-up, spike cluster), not a flat stretch
-    slope, _, _ = theil_sen(p.bx[i: j + 1], p.by[i: j + 1])
-    if -slope * float(p.bx[j] - p.bx[i]) > 0.5 * width:
+    fit = theil_sen(p.bx[i: j + 1], p.by[i: j + 1])
+    if -fit[0] * float(p.bx[j] - p.bx[i]) > 0.5 * width:
         return None  # a steady slow decline that only just stayed inside the band, not a flat stretch
     trend = mann_kendall(p.by[i: j + 1])
     if trend.p_up < alpha:
         return None  # getting worse is not a plateau (overfitting, divergence)
     p_trend = trend.p_down
-    p_flat = _equivalence(p.bx[i: j + 1], p.by[i: j + 1], width)
+    if fits is not None:
+        fits[i, j] = (fit, trend.phi)
+    p_flat = _equivalence(p.bx[i: j + 1], p.by[i: j + 1], width, fit, trend.phi)
     if p_trend < alpha and p_flat >= alpha:
         return None  # significantly improving, and not confidently by less than the band
     return p_trend, p_flat
@@ -202,18 +245,20 @@ def _gain_after(p: Prepared, r: np.ndarray, i: int, j: int, length: int) -> floa
     return float(r[j] - r[max(k, j)])
 
 
-def _equivalence(x: np.ndarray, y: np.ndarray, width: float) -> float:
+def _equivalence(x: np.ndarray, y: np.ndarray, width: float, fit: tuple[float, float, float] | None = None,
+                 phi: float | None = None) -> float:
     """p-value of the hypothesis that the series improved by at least ``width`` across x.
 
     One-sided test on the Theil-Sen slope: its 95% interval, widened by
     sqrt((1 + phi) / (1 - phi)) for AR(1) noise, gives a standard error; a
     small p-value means the improvement was confidently smaller than ``width``.
+    ``fit`` and ``phi``, when the caller has them, are ``theil_sen(x, y)`` and ``ar1(y)``.
     """
     span = float(x[-1] - x[0])
     if span <= 0:
         return 1.0
-    slope, low, high = theil_sen(x, y)
-    phi = ar1(y)
+    slope, low, high = fit if fit is not None else theil_sen(x, y)
+    phi = ar1(y) if phi is None else phi
     se = max((high - low) / (2 * 1.96), 1e-300) * np.sqrt((1 + phi) / (1 - phi))
     margin = width / span + slope  # tolerated improvement rate minus the estimated one (slope < 0 improves)
     if se <= 1e-299:

@@ -18,7 +18,7 @@ import weakref
 import numpy as np
 
 from ..model import Finding, Run
-from ..smoothing import rolling_median, sliding_medians, window_medians
+from ..smoothing import rolling_median, window_medians
 from ._series import FRACTIONS, Prepared, blocks, fmt, headline, merge, prepare, run_span
 from ._stats import MAD_TO_SIGMA, norm_sf
 
@@ -112,17 +112,10 @@ def local_baseline(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     _, scale = centred_residuals(p)
     if n <= LONG:
         h = max(3, min(25, n // 10))
-        left, right = np.full(n, np.nan), np.full(n, np.nan)
-        if n > 1:
-            full = sliding_medians(y, h)  # full[j] = median(y[j: j + h])
-            # left[i] = median(y[i - h: i]) (fewer points near the start), right[i] = median(y[i + 1: i + 1 + h])
-            few = np.arange(1, min(h, n))
-            left[few] = window_medians(y, np.zeros_like(few), few)
-            if n > h:
-                left[h:] = full[: n - h]
-                right[: n - h] = full[1:]
-            few = np.arange(max(n - h, 0), n - 1)
-            right[few] = window_medians(y, few + 1, np.full_like(few, n))
+        i = np.arange(n)
+        # the h points before each point and the h after it (fewer near the ends; none: NaN)
+        left = window_medians(y, np.maximum(i - h, 0), i)
+        right = window_medians(y, i + 1, np.minimum(i + 1 + h, n))
         return left, right, scale
     m = -(-n // 1000)
     nb = -(-n // m)
