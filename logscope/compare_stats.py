@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import stats
 
 from .model import Series
 from .smoothing import ema_steps
@@ -150,6 +149,8 @@ def noise_sigma(values: np.ndarray) -> float | None:
     if y.size < MIN_NOISE_POINTS:
         return None
     d2 = np.diff(y, 2)
+    from scipy import stats  # here, not at the top: it costs half a second, and `analyze` never needs it
+
     robust = float(stats.median_abs_deviation(d2, scale="normal"))
     if robust == 0.0:
         # Coarse values (an accuracy over a few hundred samples) leave most second
@@ -197,6 +198,8 @@ def difference_test(baseline: SideMetric, candidate: SideMetric, *, alpha: float
     counts = (int(b.size), int(c.size))
     if b.size == 0 or c.size == 0:
         return NoiseTest(None, None, None, None, *counts)
+    from scipy import stats  # see noise_sigma
+
     if b.size >= 2 and c.size >= 2 and (b.std() > 0 or c.std() > 0):
         result = stats.ttest_ind(c, b, equal_var=False)
         p = float(result.pvalue)
