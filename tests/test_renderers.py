@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import numpy as np
 import pytest
 from report_factory import PAYLOADS, every_marker_report, hostile_report, series, sweep_report
 
-from logscope.model import Finding, Report, Run
+from logscope.model import Finding, ReadWarning, Report, Run
 from logscope.renderers import RENDERERS, console, htmlreport, jsonreport, markdown
 
 
@@ -283,3 +284,31 @@ def test_markdown_renders_to_plain_safe_html(make) -> None:  # type: ignore[no-u
     rows = html[html.index("<tbody>") : html.index("</tbody>")].split("<tr>")[1:]
     assert rows and all(row.count("<td>") == 5 for row in rows)
     assert len(rows) == len(report.runs) or "more run(s) not listed" in md
+
+
+def _with_unused_override(*files: ReadWarning) -> Report:
+    report = every_marker_report()
+    unused = ReadWarning("(roles)", "override-unused", "pair trainscore=holdoutscore matches no series of any run")
+    return replace(report, warnings=(*files, unused))
+
+
+def test_an_unused_role_override_is_shown_but_not_counted_as_a_file_not_read() -> None:
+    """A configuration warning, not a file: in every format, apart from the files not read (issue 6)."""
+    skipped = ReadWarning("notes.txt", "skipped", "not a training log")
+    for report, files in ((_with_unused_override(skipped), 1), (_with_unused_override(), 0)):
+        doc = json.loads(jsonreport.render(report))
+        assert doc["summary"]["files_not_read"] == files
+        assert [w["kind"] for w in doc["warnings"]][-1] == "override-unused"
+        for text in (console.render(report), markdown.render(report), htmlreport.render(report)):
+            assert "trainscore=holdoutscore" in text  # still visible
+            assert "role override" in text
+            assert "2 file" not in text and ("file(s) not read" in text or "files not read" in text.lower()
+                                             or "file not read" in text) == bool(files)
+        term = console.render(report)
+        assert not any("not read" in line and "trainscore" in line for line in term.splitlines())
+        md = markdown.render(report)
+        files_block = md.split("file(s) not read</summary>")[-1].split("</details>")[0] if files else ""
+        assert "trainscore" not in files_block
+        page = htmlreport.render(report)
+        section = page.split('id="files-not-read"')[-1].split("</section>")[0] if files else ""
+        assert "trainscore" not in section

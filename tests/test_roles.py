@@ -228,6 +228,8 @@ def test_cli_options_and_config(tmp_path: Path) -> None:
     assert run["pairs"] == [{"train": "trn_score", "val": "holdout_score"}]
     assert {s["direction"] for s in run["series"]} == {"max"}
     assert any(w["kind"] == "override-unused" and "nothing" in w["message"] for w in doc["warnings"])
+    # a setting, not a file: listed, but not counted among the files not read (issue 6)
+    assert doc["summary"]["files_not_read"] == len(doc["warnings"]) - 1
 
 
 @pytest.mark.parametrize("args", [["--pair", "oops"], ["--config", "missing.toml"],

@@ -11,7 +11,8 @@ import os
 from typing import TextIO
 
 from ..model import Report
-from .summary import STATUS_RANK, RunSummary, format_number, status_counts, summarize
+from .summary import (STATUS_RANK, RunSummary, files_not_read, format_number, setting_warnings, status_counts,
+                      summarize)
 
 #: Runs listed one per line before the rest are only counted.
 MAX_RUNS = 25
@@ -64,11 +65,14 @@ def render(report: Report, *, colour: bool = False) -> str:
     left = len(ordered) - len(listed)
     if left:
         lines.append(paint("dim", f"  {left} more run(s) not listed ({_left_words(ordered, listed)}); see the report."))
-    if report.warnings:
-        first = report.warnings[0]
-        more = f" and {len(report.warnings) - 1} more" if len(report.warnings) > 1 else ""
-        lines.append(f"  {len(report.warnings)} file(s) not read: {printable(first.file)} "
+    files = files_not_read(report)
+    if files:
+        first = files[0]
+        more = f" and {len(files) - 1} more" if len(files) > 1 else ""
+        lines.append(f"  {len(files)} file(s) not read: {printable(first.file)} "
                      f"({clip(printable(first.message), 80)}){more}")
+    for w in setting_warnings(report):
+        lines.append(f"  unused role override: {clip(printable(w.message))}")
     return "\n".join(lines) + "\n"
 
 

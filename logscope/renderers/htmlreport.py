@@ -24,8 +24,10 @@ from . import plots
 from .summary import (
     STATUS_RANK,
     RunSummary,
+    files_not_read,
     format_number,
     format_scalar,
+    setting_warnings,
     split_hparams,
     status_counts,
     summarize,
@@ -107,6 +109,8 @@ def render(report: Report, *, timestamp: str | None = None) -> str:
         shared_hparams=shared,
         detailed_note=_detailed_note(summaries, detailed),
         comparison=_comparison(summaries),
+        files_not_read=files_not_read(report),
+        settings=setting_warnings(report),
         style=Markup(asset("report.css")),  # noqa: S704 - our own file, no log text
         script=Markup(script),  # noqa: S704 - our own file, no log text
         script_hash=_csp_hash(script),

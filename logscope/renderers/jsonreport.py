@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from ..model import Finding, ReadWarning, Report, Run, Scalar
-from .summary import Best, status_counts, summarize
+from .summary import Best, files_not_read, status_counts, summarize
 
 FORMAT_VERSION = 1
 
@@ -35,7 +35,8 @@ def to_dict(report: Report, *, timestamp: str | None = None) -> dict[str, Any]:
         "findings": len(report.findings),
         "worst": report.worst,
         "status_counts": status_counts(summaries),
-        "files_not_read": len(report.warnings),
+        # an unused role override is listed in warnings but is no file: not counted here
+        "files_not_read": len(files_not_read(report)),
     }
     doc["config"] = {
         name: {k: scalar(v) for k, v in sorted(params.items())} for name, params in sorted(report.config.items())

@@ -12,7 +12,8 @@ import html
 import re
 
 from ..model import Finding, Report
-from .summary import STATUS_RANK, RunSummary, format_number, format_scalar, status_counts, summarize
+from .summary import (STATUS_RANK, RunSummary, files_not_read, format_number, format_scalar, setting_warnings,
+                      status_counts, summarize)
 
 #: GitHub rejects comments over 65,536 characters; keep a margin under it.
 MAX_CHARS = 65_000
@@ -72,8 +73,10 @@ def _head(report: Report, summaries: list[RunSummary]) -> str:
     counts = status_counts(summaries)
     status, headline = _headline(summaries, counts)
     parts = [f"{ICON[k]} {n} {k}" for k, n in counts.items()]
-    if report.warnings:
-        parts.append(f"📄 {len(report.warnings)} file(s) not read")
+    if files_not_read(report):
+        parts.append(f"📄 {len(files_not_read(report))} file(s) not read")
+    if setting_warnings(report):
+        parts.append(f"⚙️ {len(setting_warnings(report))} unused role override(s)")
     return (f"## {_HEADLINE_ICON[status]} logscope: {headline}\n\n"
             f"{len(summaries)} run(s), {len(report.findings)} finding(s): {' · '.join(parts) or 'nothing read'}\n\n")
 
@@ -140,14 +143,19 @@ def _finding(number: int, f: Finding) -> list[str]:
 
 
 def _files_block(report: Report) -> str:
-    if not report.warnings:
-        return ""
-    lines = ["<details>", f"<summary>📄 {len(report.warnings)} file(s) not read</summary>", ""]
-    lines += [f"- {code(w.file)}: {text(w.message)}" for w in report.warnings[:MAX_WARNINGS]]
-    if len(report.warnings) > MAX_WARNINGS:
-        lines.append(f"- … and {len(report.warnings) - MAX_WARNINGS} more (see report.json)")
-    lines += ["", "</details>", "", ""]
-    return "\n".join(lines)
+    lines = []
+    # a role override that matched nothing is a setting, not a file: its own lines, before the files
+    for w in setting_warnings(report)[:MAX_WARNINGS]:
+        lines.append(f"⚙️ Unused role override: {text(w.message)}")
+        lines.append("")
+    files = files_not_read(report)
+    if files:
+        lines += ["<details>", f"<summary>📄 {len(files)} file(s) not read</summary>", ""]
+        lines += [f"- {code(w.file)}: {text(w.message)}" for w in files[:MAX_WARNINGS]]
+        if len(files) > MAX_WARNINGS:
+            lines.append(f"- … and {len(files) - MAX_WARNINGS} more (see report.json)")
+        lines += ["", "</details>", ""]
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def _footer(report: Report, timestamp: str | None) -> str:

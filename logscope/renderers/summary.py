@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import SEVERITY_RANK, Finding, Report, Run, Scalar, Series
+from ..model import SEVERITY_RANK, Finding, ReadWarning, Report, Run, Scalar, Series
 
 #: Run statuses from best to worst; ``ok`` means no finding at all.
 STATUSES: tuple[str, ...] = ("ok", "info", "warning", "error")
@@ -21,6 +21,21 @@ STATUS_RANK: Mapping[str, int] = {"ok": -1, **SEVERITY_RANK}
 #: Metric families tried for a run's headline series, most preferred first.
 _FAMILY_PREFERENCE = ("loss", "accuracy", "f1", "map", "iou", "auc", "error_rate", "perplexity",
                       "precision", "recall", "bleu")
+
+
+#: Top-level warning kinds about the configuration, not about a file (a role override that matched
+#: nothing): every format shows them, apart from the files not read and not counted among them.
+SETTING_KINDS = frozenset({"override-unused"})
+
+
+def files_not_read(report: Report) -> tuple[ReadWarning, ...]:
+    """The top-level warnings about files under PATH that belong to no run, in report order."""
+    return tuple(w for w in report.warnings if w.kind not in SETTING_KINDS)
+
+
+def setting_warnings(report: Report) -> tuple[ReadWarning, ...]:
+    """The top-level warnings about the configuration (``override-unused``), in report order."""
+    return tuple(w for w in report.warnings if w.kind in SETTING_KINDS)
 
 
 @dataclass(frozen=True)
