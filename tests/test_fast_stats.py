@@ -138,3 +138,13 @@ def test_pair_indices_are_every_pair_once() -> None:
         first, second = pair_indices(n)
         i, j = np.triu_indices(n, k=1)
         assert sorted(zip(first.tolist(), second.tolist())) == sorted(zip(i.tolist(), j.tolist()))
+
+
+@pytest.mark.parametrize("weight", [0.3, 0.6, 0.9, 0.999, 1.0])
+def test_ema_loop_equals_lfilter(weight: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    # short series run TensorBoard's recurrence as a Python loop, long ones through scipy's lfilter
+    y = _samples(np.random.default_rng(2), 20_000, 0)
+    y[::97] = np.nan
+    loop = smoothing.ema(y, weight)
+    monkeypatch.setattr(smoothing, "LOOP_UP_TO", 0)
+    assert np.array_equal(loop, smoothing.ema(y, weight), equal_nan=True)
