@@ -148,3 +148,21 @@ def test_ema_loop_equals_lfilter(weight: float, monkeypatch: pytest.MonkeyPatch)
     loop = smoothing.ema(y, weight)
     monkeypatch.setattr(smoothing, "LOOP_UP_TO", 0)
     assert np.array_equal(loop, smoothing.ema(y, weight), equal_nan=True)
+
+
+def test_median_equals_numpy_bit_for_bit() -> None:
+    import warnings
+
+    from logscope.detectors._stats import median
+
+    rng = np.random.default_rng(12)
+    special = [0.0, -0.0, 5e-324, -5e-324, 1.0, -1.0, 1e308, -1e308, np.inf, -np.inf, 2.5]
+    for i in range(3000):
+        n = int(rng.integers(1, 9)) if i % 2 else int(rng.integers(1, 200))
+        a = [rng.choice(special, n), rng.standard_normal(n), rng.integers(-5, 5, n),
+             rng.choice([*special, np.nan], n)][i % 4]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # numpy warns about inf - inf; the value is what matters
+            expect = float(np.median(a))
+        got = median(a)
+        assert (got == expect and np.signbit(got) == np.signbit(expect)) or (np.isnan(got) and np.isnan(expect))

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..model import Run, Scalar
 from ._series import by_metric, fmt, value_at
+from ._stats import median
 
 
 @dataclass
@@ -81,10 +82,10 @@ def lr_and_grad(run: Run, onset_step: int, best_step: int) -> DivergenceContext:
         early = values[steps <= onset_step - 0.2 * span]
         near = values[(steps >= onset_step - 0.1 * span) & (steps <= onset_step + 0.1 * span)]
         if early.size >= 3 and near.size >= 1:
-            ref = float(np.median(early))
+            ref = float(median(early))
             if ref > 0:
                 ctx.grad_ref = ref
-                ctx.grad_ratio = float(np.median(near)) / ref
+                ctx.grad_ratio = float(median(near)) / ref
                 ctx.evidence["grad_norm_before"] = ref
                 ctx.evidence["grad_norm_ratio"] = ctx.grad_ratio
                 if ctx.grad_ratio >= 2:

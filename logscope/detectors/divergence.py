@@ -21,7 +21,7 @@ from ..model import Finding, Run
 from ..smoothing import rolling_median
 from . import _evidence
 from ._series import FRACTIONS, Prepared, fmt, headline, merge, prepare, run_span
-from ._stats import mann_kendall
+from ._stats import mann_kendall, median
 
 
 def detect(
@@ -78,20 +78,20 @@ def _judge(p: Prepared, *, min_ratio: float, min_lost_gain: float, z_threshold: 
     window = max(3, nb // 25)
     z = rolling_median(p.by, window)
     tail = max(2, nb // 20)
-    end_level = float(np.median(z[-tail:]))
+    end_level = float(median(z[-tail:]))
     best = int(np.argmin(z[: nb - tail + 1]))
     best_level = float(z[best])
     rise = end_level - best_level
     if p.log:
         needed = float(np.log(min_ratio))
     else:
-        gain = float(np.median(z[: max(1, tail)])) - best_level
+        gain = float(median(z[: max(1, tail)])) - best_level
         if gain <= 0:
             return None  # never improved: nothing to collapse from
         needed = min_lost_gain * gain
         if p.series.metric in FRACTIONS:
             # and a tenth of the metric's scale (0.1, or 10 points of a percentage)
-            needed = max(needed, 0.1 * (100.0 if float(np.median(np.abs(p.values))) > 1.0 else 1.0))
+            needed = max(needed, 0.1 * (100.0 if float(median(np.abs(p.values))) > 1.0 else 1.0))
     sigma = p.sigma
     if rise < needed or rise < z_threshold * sigma:
         return None

@@ -14,7 +14,7 @@ import numpy as np
 from ..model import Finding, Run, SeverityName
 from ..smoothing import rolling_median
 from ._series import by_metric, fmt, headline, prepare, value_at
-from ._stats import MAD_TO_SIGMA, mann_kendall
+from ._stats import MAD_TO_SIGMA, mann_kendall, median
 from .spike import centred_residuals
 
 
@@ -41,7 +41,7 @@ def detect(
         if p.n < min_points or not p.log:
             continue
         resid, _ = centred_residuals(p)
-        noise = MAD_TO_SIGMA * float(np.median(np.abs(resid - np.median(resid))))
+        noise = MAD_TO_SIGMA * float(median(np.abs(resid - median(resid))))
         z = rolling_median(p.by, max(3, p.nb // 20))
         trend = float(z.max() - z.min())
         if noise < min_noise:

@@ -22,7 +22,7 @@ import numpy as np
 from ..model import Finding, Run, Series
 from ..smoothing import rolling_median
 from ._series import Prepared, fmt, merge, pairs, prepare, run_span
-from ._stats import mann_kendall
+from ._stats import mann_kendall, median
 
 
 def detect(
@@ -76,12 +76,12 @@ def _judge(run: Run, pv: Prepared, pt: Prepared, *, alpha: float, z_threshold: f
         lo -= 1
     while hi < nb - 1 and z[hi + 1] <= best_level + band * sigma:
         hi += 1
-    end_level = float(np.median(pv.by[-tail:]))
-    rise = end_level - float(np.median(z[lo: hi + 1]))
+    end_level = float(median(pv.by[-tail:]))
+    rise = end_level - float(median(z[lo: hi + 1]))
     if pv.log:
         practical = float(np.log1p(min_rise))
     else:
-        gain = float(np.median(pv.by[: max(2, tail)])) - best_level
+        gain = float(median(pv.by[: max(2, tail)])) - best_level
         practical = min_lost_gain * gain if gain > 0 else np.inf
     # standard error of the difference of the two medians (end and optimum band)
     se = 1.2533 * sigma * float(np.sqrt(1.0 / tail + 1.0 / (hi - lo + 1)))
@@ -95,7 +95,7 @@ def _judge(run: Run, pv: Prepared, pt: Prepared, *, alpha: float, z_threshold: f
     t_after = pt.y[pt.steps >= best_step]
     if t_after.size >= 3:
         t_trend = mann_kendall(_thin(t_after))
-        t_rise = float(np.median(t_after[-max(2, t_after.size // 10):])) - float(np.median(t_after[: max(2, t_after.size // 10)]))
+        t_rise = float(median(t_after[-max(2, t_after.size // 10):])) - float(median(t_after[: max(2, t_after.size // 10)]))
         if t_trend.p_up < alpha and t_rise > z_threshold * max(pt.sigma, 1e-12):
             return None
     else:
@@ -181,10 +181,10 @@ def _gap(pv: Prepared, pt: Prepared, step: int) -> float | None:
     i = int(np.searchsorted(pt.steps, step, side="right")) - 1
     if i < 0:
         return None
-    train_value = float(np.median(pt.values[max(0, i - window + 1): i + 1]))
+    train_value = float(median(pt.values[max(0, i - window + 1): i + 1]))
     j = int(np.searchsorted(pv.steps, step, side="right")) - 1
     wv = max(1, pv.n // 20)
-    val_value = float(np.median(pv.values[max(0, j - wv + 1): j + 1]))
+    val_value = float(median(pv.values[max(0, j - wv + 1): j + 1]))
     return (val_value - train_value) * pv.sign
 
 
@@ -197,7 +197,7 @@ def _early_stopping(pv: Prepared, best_step: int, min_delta_oriented: float) -> 
     """
     # one value per evaluation; block medians for very long validation series
     steps, y = (pv.steps, pv.y) if pv.n <= 5000 else (pv.steps[pv.bstart], pv.by)
-    min_delta = abs(pv.raw(float(np.median(y))) - pv.raw(float(np.median(y)) + min_delta_oriented))
+    min_delta = abs(pv.raw(float(median(y))) - pv.raw(float(median(y)) + min_delta_oriented))
     best, wait, longest = np.inf, 0, 0
     stop = None
     patience = None

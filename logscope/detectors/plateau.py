@@ -27,7 +27,7 @@ from ..model import Finding, Run, Series, SeverityName
 from ..smoothing import rolling_median
 from ._evidence import lr_drop
 from ._series import Prepared, by_metric, fmt, headline, is_total, pairs, prepare, run_span, value_at
-from ._stats import ar1, mann_kendall, norm_sf, theil_sen
+from ._stats import ar1, mann_kendall, median, norm_sf, theil_sen
 
 
 def detect(
@@ -134,7 +134,7 @@ def _plateaus(run: Run, p: Prepared, *, length: int, band: float, z_threshold: f
     out: list[Finding] = []
     # Stuck: from the first block, the running best stays within stuck_gain of the starting level
     # (the first raw point counts too: a loss that fell before the second log line was not stuck).
-    j = _last_within(r, max(float(z[0]), float(np.median(p.by[:2]))) - stuck_width)
+    j = _last_within(r, max(float(z[0]), float(median(p.by[:2]))) - stuck_width)
     i = 0
     fits: dict[tuple[int, int], tuple[tuple[float, float, float], float]] = {}
     seg = _accept(p, z, 0, j, stuck_width, alpha=alpha, min_len=min_share * length, fits=fits)
@@ -165,7 +165,7 @@ def _plateaus(run: Run, p: Prepared, *, length: int, band: float, z_threshold: f
         if _accept(p, z, i, j, width, alpha=alpha, min_len=min_share * length) is None:
             i += stride
             continue
-        if segments and segments[-1][1] == i - 1 and abs(float(np.median(z[segments[-1][0]: i])) - float(r[i])) < width:
+        if segments and segments[-1][1] == i - 1 and abs(float(median(z[segments[-1][0]: i])) - float(r[i])) < width:
             segments[-1] = (segments[-1][0], j)  # the running best drifted by noise: one plateau, not two
         else:
             segments.append((i, j))
@@ -173,7 +173,7 @@ def _plateaus(run: Run, p: Prepared, *, length: int, band: float, z_threshold: f
     for a, b in segments:
         # the plateau starts where the curve has reached its level (within half a band), not
         # where the running best first came within a band of it
-        level = float(np.median(z[a: b + 1]))
+        level = float(median(z[a: b + 1]))
         a = a + int(np.argmax(z[a: b + 1] <= level + 0.5 * width))
         seg = _accept(p, z, a, b, width, alpha=alpha, min_len=0.0)
         if seg is not None:
@@ -270,7 +270,7 @@ def _stuck(run: Run, p: Prepared, z: np.ndarray, i: int, j: int, seg: tuple[floa
            width: float) -> Finding:
     start, end = p.block_step(i), p.block_end_step(j)
     p_trend, p_flat = seg
-    level = p.raw(float(np.median(z[i: j + 1])))
+    level = p.raw(float(median(z[i: j + 1])))
     share = 100 * (end - start) / length
     series = p.series
     chance = _chance_classes(level) if p.log and is_total(series) else None
@@ -295,7 +295,7 @@ def _mid_run(run: Run, p: Prepared, z: np.ndarray, r: np.ndarray, i: int, j: int
              length: int, width: float) -> Finding:
     start, end = p.block_step(i), p.block_end_step(j)
     p_trend, p_flat = seg
-    level = p.raw(float(np.median(z[i: j + 1])))
+    level = p.raw(float(median(z[i: j + 1])))
     share = 100 * (end - start) / length
     series = p.series
     after_gain = _gain_after(p, r, i, j, length)
@@ -373,7 +373,7 @@ def _converged(run: Run, p: Prepared, *, length: int, band: float, z_threshold: 
     zc = rolling_median(p.by, w)
     se = 1.2533 * p.sigma / np.sqrt(w)
     tail = max(2, nb // 20)
-    z_end = float(np.median(zc[-tail:]))
+    z_end = float(median(zc[-tail:]))
     total = float(z[0] - z_end)
     if total <= width or z_end > float(z.min()) + width:
         return None  # never improved (stuck) or ended worse than its best (overfitting, divergence)

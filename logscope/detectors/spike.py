@@ -20,7 +20,7 @@ import numpy as np
 from ..model import Finding, Run
 from ..smoothing import rolling_median, window_medians
 from ._series import FRACTIONS, Prepared, blocks, fmt, headline, merge, prepare, run_span
-from ._stats import MAD_TO_SIGMA, norm_sf
+from ._stats import MAD_TO_SIGMA, median, norm_sf
 
 #: Series longer than this get a block-median baseline instead of a point rolling median.
 LONG = 5000
@@ -53,7 +53,7 @@ def detect(
         p = prepare(series)
         if p.n < min_points:
             continue
-        spacing.append(float(np.median(np.diff(p.steps))) if p.n > 1 else 1.0)
+        spacing.append(float(median(np.diff(p.steps))) if p.n > 1 else 1.0)
         found.extend(_events(run, p, k=k, min_ratio=min_ratio, min_drop=min_drop,
                              recover_scales=recover_scales, max_share=max_share))
     tolerance = 2 * max(spacing) if spacing else 0.0
@@ -89,7 +89,7 @@ def _centred_residuals(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
     n = y.size
     if n <= LONG:
         resid = y - rolling_median(y, max(5, min(51, n // 10)))
-        scale = MAD_TO_SIGMA * float(np.median(np.abs(resid)))
+        scale = MAD_TO_SIGMA * float(median(np.abs(resid)))
         if scale == 0:  # quantised or saturated values: fall back to the mean absolute residual
             scale = 1.2533 * float(np.mean(np.abs(resid)))
         return resid, np.full(n, scale)
@@ -136,7 +136,7 @@ def _events(run: Run, p: Prepared, *, k: float, min_ratio: float, min_drop: floa
     else:
         floor = min_drop * max(float(np.ptp(p.y)), 1e-12)
         if p.series.metric in FRACTIONS:  # and two points of a fraction (or of a percentage)
-            floor = max(floor, 0.02 * (100.0 if float(np.median(np.abs(p.values))) > 1.0 else 1.0))
+            floor = max(floor, 0.02 * (100.0 if float(median(np.abs(p.values))) > 1.0 else 1.0))
     threshold = np.maximum(k * scale, floor)
     if p.n >= 1000:
         # Heavy-tailed noise: ignore anything the series' own extreme quantile already reaches.

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..model import Finding, Run, Series
 from ._series import BOUNDED, FRACTIONS, fmt, judged, pairs
+from ._stats import median
 
 
 def detect(
@@ -132,7 +133,7 @@ def _range(run: Run, series: Series, finite: np.ndarray) -> list[Finding]:
     finite = finite[finite != -1]  # COCO-style evaluators write -1 for "undefined" (no objects of that size)
     if finite.size == 0:
         return []
-    percent = float(np.median(finite)) > 1.0
+    percent = float(median(finite)) > 1.0
     hi = 100.0 if percent else 1.0
     bad = (finite < 0) | (finite > hi + 1e-9)
     if not bad.any():
@@ -164,7 +165,7 @@ def _segment_medians(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.n
     one = size == 1
     out[one] = values[lo[one]]
     for i in np.flatnonzero(size > 1):
-        out[i] = np.median(values[lo[i]:hi[i]])
+        out[i] = median(values[lo[i]:hi[i]])
     return out
 
 
@@ -190,12 +191,12 @@ def _val_better(run: Run, train: Series, val: Series, *, leak_ratio: float, leak
             return None
         ratio = vv / at
         flags = ratio < leak_ratio
-        stat, what = float(np.median(ratio)), f"{fmt(float(np.median(ratio)), 2)}x the training loss"
+        stat, what = float(median(ratio)), f"{fmt(float(median(ratio)), 2)}x the training loss"
     elif val.metric in FRACTIONS and val.direction == "max":
-        scale = 100.0 if float(np.median(vv)) > 1.0 else 1.0
+        scale = 100.0 if float(median(vv)) > 1.0 else 1.0
         diff = (vv - at) / scale
         flags = diff > leak_margin
-        stat, what = float(np.median(diff)), f"{fmt(100 * float(np.median(diff)), 3)} points above training"
+        stat, what = float(median(diff)), f"{fmt(100 * float(median(diff)), 3)} points above training"
     else:
         return None
     if not (flags[:early].all() and flags.mean() >= 0.8):

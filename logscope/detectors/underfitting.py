@@ -18,7 +18,7 @@ import numpy as np
 
 from ..model import Finding, Run, Series, SeverityName
 from ._series import fmt, judged, pairs, prepare
-from ._stats import mann_kendall, theil_sen
+from ._stats import mann_kendall, median, theil_sen
 
 
 def detect(
@@ -65,7 +65,7 @@ def detect(
     trend = mann_kendall(y)
     slope, _, _ = theil_sen(x, y)
     tail_gain = -slope * float(x[-1] - x[0])
-    total = float(np.median(p.by[:3]) - np.median(p.by[-3:]))
+    total = float(median(p.by[:3]) - median(p.by[-3:]))
     if trend.p_down >= alpha or tail_gain <= 0 or total <= 0:
         return []
     if p.log:
@@ -93,20 +93,20 @@ def detect(
     if train is not None and main.split == "val":
         pt = prepare(train)
         if pt.n:
-            gap = float(np.median(p.values[-3:]) - np.median(pt.values[-max(3, pt.n // 20):])) * p.sign
+            gap = float(median(p.values[-3:]) - median(pt.values[-max(3, pt.n // 20):])) * p.sign
     evidence: dict[str, float | int | str | bool | None] = {
         "p_value": trend.p_down,
         "tail_start_step": tail_start,
         "tail_gain": rel,
         "share_of_total_gain": tail_gain / total,
-        "end_value": float(np.median(p.values[-3:])),
+        "end_value": float(median(p.values[-3:])),
         "gap_at_end": gap,
     }
     message = (f"{main.name} was still improving when the run ended: {size} better over the last "
                f"{fmt(100 * tail_share, 2)}% of the run (from step {tail_start}; trend p={trend.p_down:.2g}), "
                f"{fmt(100 * tail_gain / total, 3)}% of the whole run's gain.")
     fixes = [f"train longer: at the recent rate ({fmt(100 * rate, 2)}% per 10% of this run) more steps will still pay off"]
-    small_gap = gap is not None and abs(gap) < 0.1 * abs(float(np.median(p.values[-3:])) or 1.0)
+    small_gap = gap is not None and abs(gap) < 0.1 * abs(float(median(p.values[-3:])) or 1.0)
     if small_gap:
         fixes.append("use less regularisation (validation tracks training closely: weight decay or dropout may be too strong)")
         fixes.append("use a larger model")
