@@ -324,15 +324,19 @@ def test_scanners_agree_on_every_case(tmp_path: Path) -> None:
         pytest.skip("the compiled scanner is not built (no C compiler at install time)")
     _every_case(tmp_path)
     results: dict[str, list] = {}
-    original = tfevents.SCANNER
-    try:
-        for name in SCANNERS:
-            tfevents.SCANNER = name
+    # c: whole files; c-window: every file read through a 64-byte window (scan_fd), damage
+    # repaired in the window or (rest_max 0) by scanning the file whole after all.
+    variants = {"c": ("c", 1 << 20, 64, 1 << 26), "c-window": ("c", 0, 64, 1 << 26),
+                "c-window-whole": ("c", 0, 64, 0), "python": ("python", 1 << 20, 64, 1 << 26)}
+    with pytest.MonkeyPatch.context() as mp:
+        for variant, (name, mmap_from, window, rest_max) in variants.items():
+            mp.setattr(tfevents, "SCANNER", name)
+            mp.setattr(tfevents, "_MMAP_FROM", mmap_from)
+            mp.setattr(tfevents, "_WINDOW", window)
+            mp.setattr(tfevents, "_REST_MAX", rest_max)
             runs, warnings = read_path(tmp_path)
-            results[name] = [(r.name, [(s.name, s.steps.tobytes(), s.values.tobytes(), s.wall_times.tobytes())
-                                       for s in r.series], r.warnings) for r in runs] + [warnings]
-    finally:
-        tfevents.SCANNER = original
+            results[variant] = [(r.name, [(s.name, s.steps.tobytes(), s.values.tobytes(), s.wall_times.tobytes())
+                                          for s in r.series], r.warnings) for r in runs] + [warnings]
     assert len(results["c"]) > 100
-    assert results["c"] == results["python"]
+    assert results["c"] == results["c-window"] == results["c-window-whole"] == results["python"]
 

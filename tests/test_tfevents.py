@@ -22,13 +22,19 @@ from logscope.readers import read_path, tfevents
 NAME = "events.out.tfevents.1700000000.host.1.0"
 
 
-@pytest.fixture(autouse=True, params=["c", "python"])
+@pytest.fixture(autouse=True, params=["c", "c-window", "python"])
 def scanner(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run the test with each scanner implementation."""
-    if request.param not in tfevents.SCANNERS:
+    """Run the test with each scanner implementation (returns its name); ``c-window``: the
+    compiled one reading every file through a 64-byte window (``scan_fd``), so records
+    straddle windows."""
+    name = request.param.split("-")[0]
+    if name not in tfevents.SCANNERS:
         pytest.skip("the compiled scanner is not built (no C compiler at install time)")
-    monkeypatch.setattr(tfevents, "SCANNER", request.param)
-    return request.param
+    monkeypatch.setattr(tfevents, "SCANNER", name)
+    if request.param == "c-window":
+        monkeypatch.setattr(tfevents, "_MMAP_FROM", 0)
+        monkeypatch.setattr(tfevents, "_WINDOW", 64)
+    return name
 
 
 def read_one(root: Path):

@@ -268,3 +268,41 @@ def test_the_predicted_tag_shortcut_decodes_like_the_general_path() -> None:
     for tag, pts in want.items():
         for col, w in zip(got[tag], zip(*pts)):
             np.testing.assert_array_equal(col, np.array(w))
+
+
+@needs_c
+@SETTINGS
+@given(st.lists(events(), min_size=1, max_size=15), st.data())
+def test_reading_a_file_a_window_at_a_time_scans_identically(tmp_path_factory: pytest.TempPathFactory,
+                                                             evs: list[event_pb2.Event], data: st.DataObject) -> None:
+    """scan_fd (the file read through a small reused window) equals scan of the whole file,
+    damaged or not, whatever the window; with too little allowance to read the rest of a
+    damaged file it returns None and leaves the plugins alone."""
+    raw = bytearray(tf.records([tf.version_event(), *evs]))
+    for _ in range(data.draw(st.integers(0, 2))):
+        if not raw:
+            break
+        at = data.draw(st.integers(0, len(raw) - 1))
+        op = data.draw(st.sampled_from(["flip", "cut", "zeros"]))
+        if op == "flip":
+            raw[at] ^= 1 << data.draw(st.integers(0, 7))
+        elif op == "cut":
+            del raw[at:]
+        else:
+            raw[at:at] = bytes(data.draw(st.integers(1, 40)))
+    path = tmp_path_factory.mktemp("fd") / "events.out.tfevents.1"
+    path.write_bytes(bytes(raw))
+    want_plugins: dict[str, str] = {}
+    want = C.scan(bytes(raw), want_plugins)
+    window = data.draw(st.sampled_from([1, 16, 37, 100, 4096]))
+    rest_max = data.draw(st.sampled_from([0, 50, 1 << 26]))
+    with open(path, "rb") as fh:
+        fh.read(7)  # the descriptor's position does not matter
+        plugins: dict[str, str] = {}
+        got = C.scan_fd(fh.fileno(), plugins, window, rest_max)
+    if got is None:
+        assert rest_max < len(raw) and plugins == {}
+        assert any(kind in ("length-crc", "length", "truncated") for kind, _, _ in want["damage"])
+    else:
+        assert got == want
+        assert plugins == want_plugins

@@ -14,6 +14,12 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#ifndef _WIN32
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#define TFSCAN_HAVE_PREAD 1
+#endif
 
 #if defined(__GNUC__) && defined(__x86_64__)
 #define TFSCAN_X86_64 1
@@ -260,7 +266,7 @@ static int skip_field(const uint8_t **pp, const uint8_t *end, uint32_t fn, uint3
 enum { COL_STEPS, COL_VALS, COL_WALLS, COL_SEQS, NCOLS };
 
 typedef struct {
-    const uint8_t *key;
+    uint8_t *key; /* the raw tag (owned: scan_fd's window is refilled) */
     Py_ssize_t klen;
     uint32_t hash;
     PyObject *name;   /* decoded tag (owned) */
@@ -269,8 +275,8 @@ typedef struct {
     int bad_utf8;
     int from_dict;    /* plugin came from the caller's dict, not this file */
     Py_ssize_t next;  /* the entry looked up after this one last time (+1; 0 = none) */
-    const uint8_t *tmpl; /* its add_scalar record's bytes from the summary to the value (in the buffer) */
-    size_t tmpl_len;     /* 0 until such a record is seen */
+    uint8_t *tmpl;   /* its add_scalar record's bytes from the summary to the value (owned) */
+    size_t tmpl_len; /* 0 until such a record is seen */
     Py_ssize_t n, cap;
     PyObject *cols[NCOLS]; /* bytes, cap * 8 long; cols[COL_SEQS] NULL while the seqs are a range */
     char *raw[NCOLS];      /* their buffers, refreshed when they grow */
@@ -278,7 +284,7 @@ typedef struct {
 } entry_t;
 
 typedef struct { Py_ssize_t entry; double value; } pending_t;
-typedef struct { const uint8_t *tag; size_t tlen; const uint8_t *content; size_t clen; } hparam_t;
+typedef struct { const uint8_t *tag; size_t tlen; const uint8_t *content; size_t clen; } hparam_t; /* this record's */
 typedef struct { const uint8_t *p; size_t n; } span_t;
 
 typedef struct {
@@ -295,13 +301,14 @@ typedef struct {
     Py_ssize_t *undo;
     Py_ssize_t nundo, cundo;
     hparam_t *hp;
-    Py_ssize_t nhp, chp, hp_committed;
+    Py_ssize_t nhp, chp;
+    PyObject *hparams; /* list of (tag, content bytes) of the records decoded so far */
     span_t *spans; /* the Event's summary fields */
     Py_ssize_t nspans, cspans;
     Py_ssize_t nonscalar, nonscalar_pending;
     Py_ssize_t prev; /* the entry looked up last (+1; 0 = none) */
     Py_ssize_t first_cap; /* points to reserve for a tag seen for the first time */
-    Py_ssize_t pos, size; /* the record being decoded: its offset, and the buffer's size */
+    Py_ssize_t pos, size; /* the record being decoded: its offset in the file, and the file's size */
     int64_t seq;
     int pyerr; /* a Python exception is set */
 } scan_t;
@@ -401,11 +408,12 @@ static Py_ssize_t lookup_slow(scan_t *s, const uint8_t *key, size_t klen) {
     GROW(s->entries, s->nentries, s->centries, entry_t);
     entry_t *e = &s->entries[s->nentries];
     memset(e, 0, sizeof(*e));
-    e->key = key;
+    if (!(e->key = (uint8_t *)PyMem_Malloc(klen ? klen : 1))) { PyErr_NoMemory(); s->pyerr = 1; return -1; }
+    memcpy(e->key, key, klen);
     e->klen = (Py_ssize_t)klen;
     e->hash = h;
     e->name = decode_utf8(key, klen, &e->bad_utf8);
-    if (!e->name) { s->pyerr = 1; return -1; }
+    if (!e->name) { PyMem_Free(e->key); s->pyerr = 1; return -1; }
     PyObject *known = PyDict_GetItemWithError(s->plugins, e->name);
     if (known) {
         Py_INCREF(known);
@@ -413,6 +421,7 @@ static Py_ssize_t lookup_slow(scan_t *s, const uint8_t *key, size_t klen) {
         e->from_dict = 1;
     } else if (PyErr_Occurred()) {
         Py_DECREF(e->name);
+        PyMem_Free(e->key);
         s->pyerr = 1;
         return -1;
     }
@@ -774,6 +783,7 @@ static int parse_session_log(const uint8_t *p, const uint8_t *end, int32_t *stat
 typedef struct {
     PyObject *starts;   /* list of (seq, step, offset) */
     PyObject *file_version;
+    PyObject *damage;   /* list of (kind, offset, extra) */
 } outs_t;
 
 /* A tag's first point: note its order, and guess how many points to reserve. Growing
@@ -838,7 +848,8 @@ static TFSCAN_INLINE int fast_simple(scan_t *s, const uint8_t *p, const uint8_t 
     if (i < 0) return -1;
     entry_t *e = &s->entries[i];
     if (!e->tmpl_len) {
-        e->tmpl = p;
+        if (!(e->tmpl = (uint8_t *)PyMem_Malloc(l3 + 7))) { PyErr_NoMemory(); s->pyerr = 1; return -1; }
+        memcpy(e->tmpl, p, l3 + 7);
         e->tmpl_len = l3 + 7;
     }
     if (e->n == 0 && first_point(s, i) < 0) return -1;
@@ -856,7 +867,7 @@ static int parse_event(scan_t *s, outs_t *o, const uint8_t *p, const uint8_t *en
     s->nspans = 0;
     s->npend = 0;
     s->nundo = 0;
-    s->nhp = s->hp_committed;
+    s->nhp = 0;
     s->nonscalar_pending = 0;
     while (p < end) {
         uint32_t fn, wt;
@@ -897,7 +908,7 @@ static int parse_event(scan_t *s, outs_t *o, const uint8_t *p, const uint8_t *en
                     Py_CLEAR(e->plugin);
                     e->is_scalars = 0;
                 }
-                s->nhp = s->hp_committed;
+                s->nhp = 0;
                 return r;
             }
         }
@@ -907,7 +918,14 @@ static int parse_event(scan_t *s, outs_t *o, const uint8_t *p, const uint8_t *en
             if (e->n == 0 && first_point(s, i) < 0) return -1;
             if (push_point(s, e, step, s->pend[k].value, wall, seq) < 0) return -1;
         }
-        s->hp_committed = s->nhp;
+        for (Py_ssize_t k = 0; k < s->nhp; k++) {
+            hparam_t *h = &s->hp[k];
+            PyObject *name = decode_utf8(h->tag, h->tlen, NULL);
+            PyObject *t = name ? Py_BuildValue("(Ny#)", name, (const char *)h->content, (Py_ssize_t)h->clen) : NULL;
+            if (!t || PyList_Append(s->hparams, t) < 0) { Py_XDECREF(t); s->pyerr = 1; return -1; }
+            Py_DECREF(t);
+        }
+        s->nhp = 0;
         s->nonscalar += s->nonscalar_pending;
     } else if (what == 7 && status == 1) {
         PyObject *t = Py_BuildValue("(LLn)", (long long)seq, (long long)step, offset);
@@ -970,116 +988,135 @@ PyDoc_STRVAR(SCAN_DOC,
 "(scalars-plugin tensors that are not one real number), ``bad_utf8`` (tags with invalid\n"
 "UTF-8, decoded with U+FFFD). ``seq`` is the record's index in the file.");
 
-static PyObject *scan(PyObject *Py_UNUSED(self), PyObject *args) {
-    Py_buffer view;
-    PyObject *plugins, *result = NULL;
-    if (!PyArg_ParseTuple(args, "y*O!", &view, &PyDict_Type, &plugins)) return NULL;
-    const uint8_t *buf = (const uint8_t *)view.buf;
-    Py_ssize_t size = view.len;
-    scan_t st;
-    scan_t *s = &st;
-    memset(s, 0, sizeof(st));
+/* Set up a scan; 0, or -1 with an exception. */
+static int scan_init(scan_t *s, outs_t *o, PyObject *plugins) {
+    memset(s, 0, sizeof(*s));
     s->plugins = plugins;
-    outs_t o;
-    o.starts = PyList_New(0);
-    o.file_version = Py_None;
+    o->file_version = Py_None;
     Py_INCREF(Py_None);
-    PyObject *dmg = PyList_New(0);
+    o->starts = PyList_New(0);
+    o->damage = PyList_New(0);
+    s->hparams = PyList_New(0);
     s->tcap = 64;
     s->table = (Py_ssize_t *)PyMem_Calloc((size_t)s->tcap, sizeof(Py_ssize_t));
-    if (!o.starts || !dmg || !s->table) { if (!s->table) PyErr_NoMemory(); goto done; }
+    if (!s->table) PyErr_NoMemory();
+    return o->starts && o->damage && s->hparams && s->table ? 0 : -1;
+}
 
+enum { RECORDS_DONE, RECORDS_MORE, RECORDS_REST };
+
+/* Decode the records in buf[0:size), which holds the file's bytes from offset base on (the
+ * file is fsize bytes long; at_eof: buf runs to its end, as in the whole-buffer scan).
+ * Offsets in results are the file's. Returns -1 (error), RECORDS_DONE, RECORDS_MORE (the
+ * *used bytes were decoded; the next record needs *need bytes from there, 0 if it fits),
+ * or RECORDS_REST: damage at *used whose repair searches the rest of the file, so the
+ * rest must be in buf (only returned when it is not). */
+static int scan_records(scan_t *s, outs_t *o, const uint8_t *buf, Py_ssize_t size, Py_ssize_t base,
+                        Py_ssize_t fsize, int at_eof, Py_ssize_t *used, Py_ssize_t *need) {
+    PyObject *dmg = o->damage;
     Py_ssize_t pos = 0;
-    int64_t seq = 0;
+    int64_t seq = s->seq;
+    s->size = fsize;
     while (pos < size) {
         if (size - pos < 12) {
-            if (!damage(dmg, "truncated", pos, size - pos)) goto done;
+            if (!at_eof) { *need = 12; s->seq = seq; *used = pos; return RECORDS_MORE; }
+            if (!damage(dmg, "truncated", base + pos, size - pos)) return -1;
+            pos = size;
             break;
         }
         uint64_t len = ld64(buf + pos);
         if (masked_crc(buf + pos, 8) != ld32(buf + pos + 8)) {
+            if (!at_eof) break; /* RECORDS_REST */
             Py_ssize_t next = resync(buf, size, pos + 1);
-            if (!damage(dmg, "length-crc", pos, next)) goto done;
-            if (next < 0) break;
+            if (!damage(dmg, "length-crc", base + pos, next < 0 ? -1 : base + next)) return -1;
+            if (next < 0) { pos = size; break; }
             pos = next;
             continue;
         }
         if (size - pos < 16 || len > (uint64_t)(size - pos - 16)) {
+            if (!at_eof) {
+                Py_ssize_t left = fsize - (base + pos);
+                if (left < 16 || len > (uint64_t)(left - 16)) break; /* past the end: RECORDS_REST */
+                *need = 16 + (Py_ssize_t)len;
+                s->seq = seq;
+                *used = pos;
+                return RECORDS_MORE;
+            }
             Py_ssize_t next = resync(buf, size, pos + 1);
             if (next < 0) {
-                if (!damage(dmg, "truncated", pos, size - pos)) goto done;
+                if (!damage(dmg, "truncated", base + pos, size - pos)) return -1;
+                pos = size;
                 break;
             }
-            if (!damage(dmg, "length", pos, next)) goto done;
+            if (!damage(dmg, "length", base + pos, base + next)) return -1;
             pos = next;
             continue;
         }
         const uint8_t *data = buf + pos + 12;
         if (masked_crc(data, (size_t)len) != ld32(data + len)) {
-            if (!damage(dmg, "data-crc", pos, (long long)len)) goto done;
+            if (!damage(dmg, "data-crc", base + pos, (long long)len)) return -1;
             pos += 16 + (Py_ssize_t)len;
             continue;
         }
-        s->pos = pos;
-        s->size = size;
+        s->pos = base + pos;
         s->seq = seq;
         int r = fast_simple(s, data, data + len, seq);
-        if (r == 0) r = parse_event(s, &o, data, data + len, seq, pos);
-        if (r < 0) goto done;
-        if (r == 0 && !damage(dmg, "corrupt", pos, (long long)len)) goto done;
+        if (r == 0) r = parse_event(s, o, data, data + len, seq, base + pos);
+        if (r < 0) return -1;
+        if (r == 0 && !damage(dmg, "corrupt", base + pos, (long long)len)) return -1;
         seq++;
         pos += 16 + (Py_ssize_t)len;
     }
+    s->seq = seq;
+    *used = pos;
+    if (at_eof) return RECORDS_DONE;
+    *need = 0;
+    return pos < size ? RECORDS_REST : RECORDS_MORE;
+}
 
-    /* Results. */
-    {
-        PyObject *tags = PyList_New(0), *hp = PyList_New(0);
-        if (!tags || !hp) { Py_XDECREF(tags); Py_XDECREF(hp); goto done; }
-        Py_ssize_t bad = 0;
-        for (Py_ssize_t k = 0; k < s->norder; k++) {
-            entry_t *e = &s->entries[s->order[k]];
-            bad += e->bad_utf8;
-            for (int c = 0; c < NCOLS; c++)
-                if (e->cols[c] && _PyBytes_Resize(&e->cols[c], e->n * 8) < 0) { Py_DECREF(tags); Py_DECREF(hp); goto done; }
-            PyObject *seqs = e->cols[COL_SEQS];
-            if (seqs) {
-                Py_INCREF(seqs);
-            } else { /* range(first, first + n * step, step); a single point has step 1 */
-                int64_t step = e->n > 1 ? e->seq_step : 1;
-                seqs = PyObject_CallFunction((PyObject *)&PyRange_Type, "LLL", (long long)e->seq_first,
-                                             (long long)(e->seq_first + e->n * step), (long long)step);
-                if (!seqs) { Py_DECREF(tags); Py_DECREF(hp); goto done; }
-            }
-            PyObject *t = Py_BuildValue("(OOOON)", e->name, e->cols[COL_STEPS], e->cols[COL_VALS], e->cols[COL_WALLS],
-                                        seqs);
-            if (!t || PyList_Append(tags, t) < 0) { Py_XDECREF(t); Py_DECREF(tags); Py_DECREF(hp); goto done; }
-            Py_DECREF(t);
+/* The result dict (see SCAN_DOC); the plugins seen are added to the caller's dict. */
+static PyObject *scan_result(scan_t *s, outs_t *o) {
+    PyObject *tags = PyList_New(0);
+    if (!tags) return NULL;
+    Py_ssize_t bad = 0;
+    for (Py_ssize_t k = 0; k < s->norder; k++) {
+        entry_t *e = &s->entries[s->order[k]];
+        bad += e->bad_utf8;
+        for (int c = 0; c < NCOLS; c++)
+            if (e->cols[c] && _PyBytes_Resize(&e->cols[c], e->n * 8) < 0) { Py_DECREF(tags); return NULL; }
+        PyObject *seqs = e->cols[COL_SEQS];
+        if (seqs) {
+            Py_INCREF(seqs);
+        } else { /* range(first, first + n * step, step); a single point has step 1 */
+            int64_t step = e->n > 1 ? e->seq_step : 1;
+            seqs = PyObject_CallFunction((PyObject *)&PyRange_Type, "LLL", (long long)e->seq_first,
+                                         (long long)(e->seq_first + e->n * step), (long long)step);
+            if (!seqs) { Py_DECREF(tags); return NULL; }
         }
-        for (Py_ssize_t k = 0; k < s->hp_committed; k++) {
-            hparam_t *h = &s->hp[k];
-            PyObject *name = decode_utf8(h->tag, h->tlen, NULL);
-            PyObject *t = name ? Py_BuildValue("(Ny#)", name, (const char *)h->content, (Py_ssize_t)h->clen) : NULL;
-            if (!t || PyList_Append(hp, t) < 0) { Py_XDECREF(t); Py_DECREF(tags); Py_DECREF(hp); goto done; }
-            Py_DECREF(t);
-        }
-        for (Py_ssize_t k = 0; k < s->nentries; k++) {
-            entry_t *e = &s->entries[k];
-            if (e->plugin && !e->from_dict && PyDict_SetDefault(plugins, e->name, e->plugin) == NULL) {
-                Py_DECREF(tags);
-                Py_DECREF(hp);
-                goto done;
-            }
-        }
-        result = Py_BuildValue("{sNsOsOsNsOsLsnsn}", "tags", tags, "starts", o.starts, "file_version", o.file_version,
-                               "hparams", hp, "damage", dmg, "records", (long long)seq, "nonscalar", s->nonscalar,
-                               "bad_utf8", bad);
+        PyObject *t = Py_BuildValue("(OOOON)", e->name, e->cols[COL_STEPS], e->cols[COL_VALS], e->cols[COL_WALLS],
+                                    seqs);
+        if (!t || PyList_Append(tags, t) < 0) { Py_XDECREF(t); Py_DECREF(tags); return NULL; }
+        Py_DECREF(t);
     }
+    for (Py_ssize_t k = 0; k < s->nentries; k++) {
+        entry_t *e = &s->entries[k];
+        if (e->plugin && !e->from_dict && PyDict_SetDefault(s->plugins, e->name, e->plugin) == NULL) {
+            Py_DECREF(tags);
+            return NULL;
+        }
+    }
+    return Py_BuildValue("{sNsOsOsOsOsLsnsn}", "tags", tags, "starts", o->starts, "file_version", o->file_version,
+                         "hparams", s->hparams, "damage", o->damage, "records", (long long)s->seq, "nonscalar",
+                         s->nonscalar, "bad_utf8", bad);
+}
 
-done:
+static void scan_free(scan_t *s, outs_t *o) {
     for (Py_ssize_t k = 0; k < s->nentries; k++) {
         entry_t *e = &s->entries[k];
         Py_XDECREF(e->name);
         Py_XDECREF(e->plugin);
+        PyMem_Free(e->key);
+        PyMem_Free(e->tmpl);
         for (int c = 0; c < NCOLS; c++) Py_XDECREF(e->cols[c]);
     }
     PyMem_Free(s->entries);
@@ -1089,12 +1126,103 @@ done:
     PyMem_Free(s->undo);
     PyMem_Free(s->hp);
     PyMem_Free(s->spans);
-    Py_XDECREF(o.starts);
-    Py_XDECREF(o.file_version);
-    Py_XDECREF(dmg);
+    Py_XDECREF(s->hparams);
+    Py_XDECREF(o->starts);
+    Py_XDECREF(o->file_version);
+    Py_XDECREF(o->damage);
+}
+
+static PyObject *scan(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer view;
+    PyObject *plugins, *result = NULL;
+    if (!PyArg_ParseTuple(args, "y*O!", &view, &PyDict_Type, &plugins)) return NULL;
+    scan_t s;
+    outs_t o;
+    Py_ssize_t used, need;
+    if (scan_init(&s, &o, plugins) == 0 &&
+        scan_records(&s, &o, (const uint8_t *)view.buf, view.len, 0, view.len, 1, &used, &need) == RECORDS_DONE)
+        result = scan_result(&s, &o);
+    scan_free(&s, &o);
     PyBuffer_Release(&view);
     return result;
 }
+
+#ifdef TFSCAN_HAVE_PREAD
+PyDoc_STRVAR(SCAN_FD_DOC,
+"scan_fd(fd, plugins, window=262144, rest_max=2**26) -> dict or None\n\n"
+"``scan`` of the file open as ``fd`` (read from byte 0 to its size when called, whatever\n"
+"the descriptor's position), read ``window`` bytes at a time into one reused buffer instead\n"
+"of mapping or reading it whole: the same result. Damage whose repair searches onwards (a\n"
+"bad length checksum, a length past the end) is repaired after reading the rest of the\n"
+"file into the buffer if that is at most ``rest_max`` bytes; if it is more, the result is\n"
+"None (the plugins dict untouched): scan the whole file then.");
+
+/* Damage whose repair searches onwards is handled in the window when the rest of the file
+ * is at most this big (a crashed writer's cut-off last record), else the file is scanned whole. */
+#define SCAN_FD_REST_MAX ((Py_ssize_t)1 << 26)
+
+/* Why a window: mapping a file costs a page-table entry per 4 KB to map and unmap, and
+ * reading it whole a fresh page per 4 KB; a small reused buffer costs neither and stays
+ * in the CPU's cache between the copy and the scan. */
+static PyObject *scan_fd(PyObject *Py_UNUSED(self), PyObject *args) {
+    int fd;
+    PyObject *plugins, *result = NULL;
+    Py_ssize_t cap = 1 << 18, rest_max = SCAN_FD_REST_MAX;
+    if (!PyArg_ParseTuple(args, "iO!|nn", &fd, &PyDict_Type, &plugins, &cap, &rest_max)) return NULL;
+    if (cap < 16) cap = 16;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) return PyErr_SetFromErrno(PyExc_OSError);
+    Py_ssize_t fsize = (Py_ssize_t)sb.st_size;
+    uint8_t *buf = (uint8_t *)PyMem_Malloc((size_t)cap);
+    if (!buf) return PyErr_NoMemory();
+    scan_t s;
+    outs_t o;
+    if (scan_init(&s, &o, plugins) < 0) goto done;
+    Py_ssize_t base = 0, filled = 0;
+    for (;;) {
+        while (filled < cap && base + filled < fsize) {
+            size_t want = (size_t)(cap - filled < fsize - base - filled ? cap - filled : fsize - base - filled);
+            ssize_t n;
+            Py_BEGIN_ALLOW_THREADS
+            n = pread(fd, buf + filled, want, (off_t)(base + filled));
+            Py_END_ALLOW_THREADS
+            if (n < 0) {
+                if (errno == EINTR) {
+                    if (PyErr_CheckSignals() < 0) goto done;
+                    continue;
+                }
+                PyErr_SetFromErrno(PyExc_OSError);
+                goto done;
+            }
+            if (n == 0) { fsize = base + filled; break; } /* the file shrank: its end is here */
+            filled += n;
+        }
+        Py_ssize_t used = 0, need = 0;
+        int r = scan_records(&s, &o, buf, filled, base, fsize, base + filled >= fsize, &used, &need);
+        if (r < 0) goto done;
+        if (r == RECORDS_DONE) break;
+        memmove(buf, buf + used, (size_t)(filled - used));
+        base += used;
+        filled -= used;
+        if (r == RECORDS_REST) { /* damage: the rest of the file is read into the window, or scanned whole */
+            if (fsize - base > rest_max) { result = Py_None; Py_INCREF(result); goto done; }
+            need = fsize - base;
+        }
+        if (need > cap) { /* a record bigger than the window (an image): grow it */
+            Py_ssize_t ncap = need > 2 * cap ? need : 2 * cap;
+            uint8_t *nb = (uint8_t *)PyMem_Realloc(buf, (size_t)ncap);
+            if (!nb) { PyErr_NoMemory(); goto done; }
+            buf = nb;
+            cap = ncap;
+        }
+    }
+    result = scan_result(&s, &o);
+done:
+    scan_free(&s, &o);
+    PyMem_Free(buf);
+    return result;
+}
+#endif
 
 static PyObject *py_masked_crc(PyObject *Py_UNUSED(self), PyObject *args) {
     Py_buffer view;
@@ -1115,6 +1243,9 @@ static PyObject *py_crc32c(PyObject *Py_UNUSED(self), PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS, SCAN_DOC},
+#ifdef TFSCAN_HAVE_PREAD
+    {"scan_fd", scan_fd, METH_VARARGS, SCAN_FD_DOC},
+#endif
     {"masked_crc", py_masked_crc, METH_VARARGS, "masked_crc(data) -> int: TFRecord's masked CRC32C."},
     {"crc32c", py_crc32c, METH_VARARGS, "crc32c(data, software=False) -> int: plain CRC32C (software=True forces the table)."},
     {NULL, NULL, 0, NULL},

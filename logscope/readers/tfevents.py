@@ -47,8 +47,13 @@ SCANNER = "c" if "c" in SCANNERS and os.environ.get(PURE_PYTHON_ENV, "") in ("",
 _INT64_MAX = np.iinfo(np.int64).max
 _HPARAMS_START = "_hparams_/session_start_info"
 _OFFSETS_SHOWN = 5
-#: Files at least this big are memory-mapped instead of read.
+#: Files bigger than this are read a window at a time (``scan_fd``) or memory-mapped instead of read whole.
 _MMAP_FROM = 1 << 20
+#: ``scan_fd``'s window: small enough to stay in the CPU's cache between the copy and the scan.
+_WINDOW = 1 << 18
+#: Damage that needs the rest of a file to repair is repaired in ``scan_fd`` when the rest is at
+#: most this big (a crashed writer's cut-off last record); otherwise the file is mapped whole.
+_REST_MAX = 1 << 26
 
 
 def claims(path: Path, head: bytes) -> bool:
@@ -264,17 +269,22 @@ def _scan_file(path: Path, rel: str, plugins: dict[str, str], warnings: list[Rea
                 warnings.append(ReadWarning(rel, "not-event-file",
                                             "gzip-compressed, not an event file: decompress it first (gunzip)"))
                 return None
-            if buf is None:
-                try:  # big files are mapped, not copied into memory
-                    buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-                except (OSError, ValueError):  # a file system without mmap
-                    fh.seek(0)
-                    buf = fh.read()
-            try:
-                result = scanner.scan(buf, plugins)
-            finally:
-                if isinstance(buf, mmap.mmap):
-                    buf.close()
+            # Big files are read a window at a time into one small reused buffer (no copy of
+            # the file in memory, no page mapping), or mapped when damage needs the whole file.
+            scan_fd = getattr(scanner, "scan_fd", None)
+            result = scan_fd(fh.fileno(), plugins, _WINDOW, _REST_MAX) if buf is None and scan_fd is not None else None
+            if result is None:
+                if buf is None:
+                    try:
+                        buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+                    except (OSError, ValueError):  # a file system without mmap
+                        fh.seek(0)
+                        buf = fh.read()
+                try:
+                    result = scanner.scan(buf, plugins)
+                finally:
+                    if isinstance(buf, mmap.mmap):
+                        buf.close()
     except OSError as exc:
         warnings.append(ReadWarning(rel, "unreadable", f"cannot read: {exc.strerror or exc}"))
         return None
