@@ -112,10 +112,14 @@ def local_baseline(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     _, scale = centred_residuals(p)
     if n <= LONG:
         h = max(3, min(25, n // 10))
-        i = np.arange(n)
-        # the h points before each point and the h after it (fewer near the ends; none: NaN)
-        left = window_medians(y, np.maximum(i - h, 0), i)
-        right = window_medians(y, i + 1, np.minimum(i + 1 + h, n))
+        # The h points before each point and the h after it (fewer near the ends; none: NaN).
+        # Both are windows y[max(0, k - h): min(k, n)], k = 1 .. n + h - 1 (growing, sliding,
+        # then shrinking), so one pass over the series gives both.
+        k = np.arange(1, n + h)
+        med = window_medians(y, np.maximum(k - h, 0), np.minimum(k, n))
+        left, right = np.full(n, np.nan), np.full(n, np.nan)
+        left[1:] = med[: n - 1]  # left[i] = median(y[i - h: i]), window k = i
+        right[: n - 1] = med[h: h + n - 1]  # right[i] = median(y[i + 1: i + 1 + h]), window k = i + 1 + h
         return left, right, scale
     m = -(-n // 1000)
     nb = -(-n // m)
