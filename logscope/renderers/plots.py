@@ -310,9 +310,16 @@ def _path(scale: _Scale, xs: Sequence[np.ndarray], ys: Sequence[np.ndarray]) -> 
     for x, y in zip(xs, ys):
         if not x.size:
             continue
-        px = np.round(np.asarray(scale.sx(x)), 1)
-        py = np.round(np.asarray(scale.sy(y)), 1)
-        coords = " ".join(f"{_fmt(a)} {_fmt(b)}" for a, b in zip(px.tolist(), py.tolist()))
+        px = np.round(np.asarray(scale.sx(x), dtype=np.float64), 1)
+        py = np.round(np.asarray(scale.sy(y), dtype=np.float64), 1)
+        # str() of a float rounded to one decimal is _fmt's text (shortest round-trip repr,
+        # "5.0" for 5; + 0.0 turns -0.0 into 0.0) while it is below 1e15: joined in C,
+        # ten times faster than formatting each of a report's ~200,000 coordinates
+        both = np.column_stack([px, py]).ravel() + 0.0
+        if both.size and float(np.max(np.abs(both))) < 1e15:
+            coords = " ".join(map(str, both.tolist()))
+        else:
+            coords = " ".join(f"{_fmt(a)} {_fmt(b)}" for a, b in zip(px.tolist(), py.tolist()))
         out.append("M" + coords if x.size > 1 else f"M{coords}h0.1")
     return "".join(out)
 
