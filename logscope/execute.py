@@ -119,6 +119,11 @@ def chunk_size(total: int, workers: int) -> int:
     return max(1, min(MAX_CHUNK, total // (32 * max(workers, 1))))
 
 
+def _call_many(task: tuple[Callable[[Any], Any], list[Any]]) -> list[Any]:
+    fn, items = task
+    return [fn(item) for item in items]
+
+
 class PoolExecutor:
     """A pool of ``jobs`` worker processes on this machine (started on first use)."""
 
@@ -227,12 +232,19 @@ class DaskExecutor:
             progress(0, total)
         if total == 0:
             return []
-        futures = self._client.map(fn, list(items), pure=False)
-        index = {f.key: i for i, f in enumerate(futures)}
+        # Items go in chunks, as on the local pool: a Dask task costs milliseconds of scheduling.
+        size = chunk_size(total, self.jobs)
+        starts = list(range(0, total, size))
+        futures = self._client.map(_call_many, [(fn, list(items[a: a + size])) for a in starts], pure=False)
+        start_of = {f.key: a for a, f in zip(starts, futures)}
         results: list[Any] = [None] * total
         try:
-            for done, future in enumerate(as_completed(futures), start=1):
-                results[index[future.key]] = future.result()
+            done = 0
+            for future in as_completed(futures):
+                chunk = future.result()
+                a = start_of[future.key]
+                results[a: a + len(chunk)] = chunk
+                done += len(chunk)
                 if progress:
                     progress(done, total)
         except BaseException:
