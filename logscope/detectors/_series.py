@@ -11,7 +11,7 @@ and the strong short-range autocorrelation of logged curves is averaged out.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -88,6 +88,26 @@ def clear_cache() -> None:
     """Forget every prepared series. A Prepared holds its series, so a weak key alone never
     frees an entry: :func:`~logscope.detectors.run_detectors` calls this after each run."""
     _CACHE.clear()
+    _PICKS.clear()
+
+
+#: judged/headline/pairs of recent runs, by id(run), with a weak reference that proves the id
+#: still names that run: the detectors ask for them nine times a run, and each answer parses
+#: every series name.
+_PICKS: dict[tuple[str, int], tuple[weakref.ref[Run], list]] = {}  # type: ignore[type-arg]
+
+
+def _picked(kind: str, run: Run, pick: Callable[[Run], list]) -> list:  # type: ignore[type-arg]
+    """``pick(run)``, remembered for the run (a fresh list each time: callers may change it)."""
+    key = (kind, id(run))
+    hit = _PICKS.get(key)
+    if hit is not None and hit[0]() is run:
+        return list(hit[1])
+    found = pick(run)
+    if len(_PICKS) > 64:  # detectors called one by one, without run_detectors clearing the cache
+        _PICKS.clear()
+    _PICKS[key] = (weakref.ref(run), found)
+    return list(found)
 
 
 #: Words of an adversarial (GAN) loss: its rises and falls are the game, not progress.
@@ -99,6 +119,10 @@ TOTAL_WORDS = frozenset({"loss", "total", "overall", "sum", "all", "epoch", "ste
 
 def judged(run: Run) -> list[Series]:
     """The run's loss and metric series, without lr, grad norm, bookkeeping and adversarial losses."""
+    return _picked("judged", run, _judged)
+
+
+def _judged(run: Run) -> list[Series]:
     return [s for s in run.series if s.metric not in NOT_JUDGED and not _adversarial(s)]
 
 
@@ -113,6 +137,11 @@ def is_total(series: Series) -> bool:
 
 
 def headline(run: Run) -> list[Series]:
+    """The judged series that speak for the run's progress (see :func:`_headline`)."""
+    return _picked("headline", run, _headline)
+
+
+def _headline(run: Run) -> list[Series]:
     """The judged series that speak for the run's progress.
 
     A loss term (``loss_box_reg``, ``train/cls_loss``) is left out when a total
@@ -238,6 +267,11 @@ def merge(findings: Sequence[Finding], tolerance: float) -> list[Finding]:
 
 
 def pairs(run: Run) -> list[tuple[Series, Series]]:
+    """The run's (train, validation) twins whose validation side is a headline series, losses first."""
+    return _picked("pairs", run, _pairs)
+
+
+def _pairs(run: Run) -> list[tuple[Series, Series]]:
     """The run's (train, validation) twins whose validation side is a headline series, losses first."""
     keep = {id(s) for s in headline(run)}
     found = []
