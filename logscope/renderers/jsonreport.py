@@ -6,11 +6,11 @@ Non-finite numbers in evidence are written as the strings ``"NaN"``, ``"inf"``,
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 from ..model import Finding, ReadWarning, Report, Run, Scalar
+from . import fastjson
 from .summary import Best, files_not_read, status_counts, summarize
 
 FORMAT_VERSION = 1
@@ -18,7 +18,7 @@ FORMAT_VERSION = 1
 
 def render(report: Report, *, timestamp: str | None = None) -> str:
     """The report as JSON text (UTF-8 safe, 2-space indent, trailing newline)."""
-    return json.dumps(to_dict(report, timestamp=timestamp), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return fastjson.dumps(to_dict(report, timestamp=timestamp)) + "\n"  # json.dumps(indent=2, ...)'s text, faster
 
 
 def to_dict(report: Report, *, timestamp: str | None = None) -> dict[str, Any]:
