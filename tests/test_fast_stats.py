@@ -166,3 +166,29 @@ def test_median_equals_numpy_bit_for_bit() -> None:
             expect = float(np.median(a))
         got = median(a)
         assert (got == expect and np.signbit(got) == np.signbit(expect)) or (np.isnan(got) and np.isnan(expect))
+
+
+def test_block_medians_equal_numpy() -> None:
+    from logscope.detectors._series import blocks
+
+    def numpy_blocks(x: np.ndarray, y: np.ndarray, max_blocks: int) -> tuple[np.ndarray, ...]:
+        n = x.size
+        if n <= max_blocks:
+            return x, y, np.arange(n)
+        m = -(-n // max_blocks)
+        nb = -(-n // m)
+        pad = nb * m - n
+        xp = np.concatenate([x, np.full(pad, np.nan)]).reshape(nb, m)
+        yp = np.concatenate([y, np.full(pad, np.nan)]).reshape(nb, m)
+        if pad:
+            return (np.append(np.median(xp[:-1], axis=1), np.nanmedian(xp[-1])),
+                    np.append(np.median(yp[:-1], axis=1), np.nanmedian(yp[-1])), np.arange(nb) * m)
+        return np.median(xp, axis=1), np.median(yp, axis=1), np.arange(nb) * m
+
+    rng = np.random.default_rng(4)
+    for i in range(400):
+        n, most = int(rng.integers(1, 3000)), int(rng.choice([3, 37, 400, 1000]))
+        x = np.sort(rng.integers(0, 10**6, n)).astype(float) if i % 2 else rng.standard_normal(n)
+        y = rng.choice([0.0, -0.0, 1.0, -1.0], n) if i % 3 == 0 else _samples(rng, n, i % 4)
+        for got, expect in zip(blocks(x, y, most), numpy_blocks(x, y, most)):
+            assert np.array_equal(got, expect) and np.array_equal(np.signbit(got), np.signbit(expect))

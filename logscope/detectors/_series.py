@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import roles
 from ..model import Finding, Run, Series
-from ._stats import robust_sigma
+from ._stats import median, robust_sigma
 
 #: Default number of blocks a long series is aggregated into.
 MAX_BLOCKS = 400
@@ -193,15 +193,28 @@ def blocks(x: np.ndarray, y: np.ndarray, max_blocks: int) -> tuple[np.ndarray, n
         return x.copy(), y.copy(), np.arange(n)
     m = -(-n // max_blocks)
     nb = -(-n // m)
-    pad = nb * m - n
-    xp = np.concatenate([x, np.full(pad, np.nan)]).reshape(nb, m)
-    yp = np.concatenate([y, np.full(pad, np.nan)]).reshape(nb, m)
-    if pad:
-        bx = np.concatenate([np.median(xp[:-1], axis=1), [np.nanmedian(xp[-1])]])
-        by = np.concatenate([np.median(yp[:-1], axis=1), [np.nanmedian(yp[-1])]])
-    else:
-        bx, by = np.median(xp, axis=1), np.median(yp, axis=1)
+    full = n // m  # blocks of m points; a last, shorter one has the n - full * m others
+    bx = _row_medians(x[: full * m].reshape(full, m), ordered=bool(np.all(x[1:] >= x[:-1])))
+    by = _row_medians(y[: full * m].reshape(full, m), ordered=False)
+    if full < nb:
+        bx = np.append(bx, median(x[full * m:]))
+        by = np.append(by, median(y[full * m:]))
     return bx, by, np.arange(nb) * m
+
+
+def _row_medians(mat: np.ndarray, *, ordered: bool) -> np.ndarray:
+    """``np.median(mat, axis=1)``, bit for bit, with one partition (none if every row is ``ordered``).
+
+    np.median's row means of the middle value(s) start from +0.0, hence the 0.0 + below.
+    """
+    if not np.isfinite(mat).all():
+        return np.median(mat, axis=1)
+    m = mat.shape[1]
+    k = m // 2
+    part = mat if ordered else np.partition(mat, k if m % 2 else [k - 1, k], axis=1)
+    if m % 2:
+        return part[:, k] + 0.0
+    return (0.0 + part[:, k - 1] + part[:, k]) / 2
 
 
 def run_span(run: Run) -> tuple[int, int]:
