@@ -136,6 +136,67 @@ def sweep(args: argparse.Namespace, data: Path) -> list[dict[str, object]]:
     return rows
 
 
+STAGES_CODE = """
+import json, os, resource, sys, time
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+t0 = cpu()
+import logscope.cli  # what `logscope analyze` imports before it starts
+from pathlib import Path
+from logscope.analyze import analyze
+from logscope.detectors import DETECTORS, _series
+from logscope.pipeline import discover_all
+from logscope.readers import read_source
+from logscope.renderers import RENDERERS
+from logscope.sketch import sketch
+out = {"import_s": cpu() - t0}
+t = cpu()
+sources, _ = discover_all([Path(sys.argv[1])])
+out["discover_ms_per_run"] = 1e3 * (cpu() - t) / len(sources)
+stage = {"read": 0.0, "sketch": 0.0, **{name: 0.0 for name in DETECTORS}}
+runs = 0
+for source in sources:
+    t = cpu()
+    found = read_source(source)
+    stage["read"] += cpu() - t
+    for run in found:
+        runs += 1
+        for name, detect in DETECTORS.items():
+            t = cpu()
+            detect(run)
+            stage[name] += cpu() - t
+        _series.clear_cache()
+        t = cpu()
+        sketch(run)
+        stage["sketch"] += cpu() - t
+out.update({k + "_ms_per_run": 1e3 * v / runs for k, v in stage.items()})
+out["detectors_ms_per_run"] = sum(out[name + "_ms_per_run"] for name in DETECTORS)
+t = cpu()
+report = analyze(sys.argv[1], jobs=1, compact=True)
+out["analyze_s"] = cpu() - t
+for name in ("html", "md", "json"):
+    t = cpu()
+    RENDERERS[name](report)
+    out["render_" + name + "_s"] = cpu() - t
+print(json.dumps(out))
+"""
+
+
+def stages(args: argparse.Namespace, data: Path) -> dict[str, float]:
+    """CPU time of each stage of ``logscope analyze`` on the sweep, measured in a fresh interpreter.
+
+    Import, discovery, then per run: reading, each detector, the sketch; then the whole
+    analysis (reading and judging again, the drawn runs read a third time) and each report.
+    """
+    result = subprocess.run([sys.executable, "-c", STAGES_CODE, str(data / "sweep")], check=True,
+                            capture_output=True, text=True)
+    found: dict[str, float] = json.loads(result.stdout)
+    for key, value in found.items():
+        print(f"{key:32s} {value:8.3f}", file=sys.stderr)
+    return found
+
+
 def big(args: argparse.Namespace, data: Path) -> list[dict[str, object]]:
     """logscope alone on one big event file and one big CSV: time and peak RSS against the file size."""
     rows: list[dict[str, object]] = []
@@ -172,19 +233,27 @@ def main() -> None:
     parser.add_argument("--big", action="store_true", help="also the 1 GB event file and the 200 MB CSV")
     parser.add_argument("--big-events-mb", type=float, default=1000)
     parser.add_argument("--big-csv-mb", type=float, default=200)
+    parser.add_argument("--stages", action="store_true",
+                        help="also the CPU time of each stage (import, discovery, reading, each detector, reports)")
     parser.add_argument("--json", help="write the results here as JSON")
     args = parser.parse_args()
     data = Path(args.data)
     data.mkdir(parents=True, exist_ok=True)
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}",
           file=sys.stderr)
+    print(f"load average at the start: {' '.join(f'{v:.1f}' for v in os.getloadavg())}", file=sys.stderr)
     rows = [] if args.skip_sweep else sweep(args, data)
+    if args.stages:
+        rows.append({"tool": "stages", **stages(args, data)})
     if args.big:
         rows += big(args, data)
+    print(f"load average at the end: {' '.join(f'{v:.1f}' for v in os.getloadavg())}", file=sys.stderr)
     base = next((r for r in rows if r["tool"] == "runmedic diagnose"), None)
     print("\n| tool | wall s | CPU s | peak RSS MB | without file pages MB | runmedic / tool (wall, CPU) |\n"
           "|---|---:|---:|---:|---:|---:|")
     for r in rows:
+        if r["tool"] == "stages":
+            continue
         ratio = ""
         if base and "points" in r:
             ratio = (f"{float(base['seconds']) / float(r['seconds']):.1f}x, "
