@@ -13,7 +13,7 @@ import numpy as np
 from .. import roles
 from ..fs import is_remote
 from ..model import ReadWarning, Run, Scalar, Series, Split
-from .text import line_list, plural
+from .text import LineWarning, line_list, plain, plural
 
 
 @dataclass(frozen=True)
@@ -244,15 +244,19 @@ def session_runs(
     file: str,
     x_name: str,
     row_word: str = "line",
-    warnings: Sequence[ReadWarning] = (),
+    warnings: Sequence[ReadWarning | LineWarning] = (),
     hparams: Mapping[str, Scalar] | None = None,
     source: str = "",
 ) -> list[Run]:
-    """Runs from a file's sessions: one run, or ``name#1``, ``name#2``... with a warning each."""
+    """Runs from a file's sessions: one run, or ``name#1``, ``name#2``... with a warning each.
+
+    With several sessions each run gets the line warnings about its own span of
+    the file only (see :func:`session_warnings`).
+    """
     if len(sessions) <= 1:
         columns = sessions[0].columns if sessions else {}
         extra = sessions[0].warnings if sessions else []
-        return [build_run(name=name, format=format, columns=columns, warnings=[*warnings, *extra],
+        return [build_run(name=name, format=format, columns=columns, warnings=[*plain(warnings), *extra],
                           hparams=hparams, source=source)]
     runs = []
     spans = ", ".join(f"#{i} {plural(row_word)} {s.first_line}-{s.last_line}" for i, s in enumerate(sessions, 1))
@@ -261,9 +265,35 @@ def session_runs(
             file, "sessions",
             f"{x_name} starts over {len(sessions) - 1} time(s): the file holds {len(sessions)} trainings, "
             f"read as separate runs ({spans}); this is #{i}")
+        own = session_warnings(warnings, sessions, i - 1)
         runs.append(build_run(name=f"{name}#{i}", format=format, columns=session.columns,
-                              warnings=[*warnings, note, *session.warnings], hparams=hparams, source=source))
+                              warnings=[*own, note, *session.warnings], hparams=hparams, source=source))
     return runs
+
+
+def session_warnings(warnings: Sequence[ReadWarning | LineWarning], sessions: Sequence[Session],
+                     index: int) -> list[ReadWarning]:
+    """The warnings of session ``index``: line warnings cut to its span, and the file-wide ones.
+
+    A session's span runs from the line after the previous session's last row to
+    its own last row (the last session's to the end of the file), so a line
+    skipped between two trainings (a repeated header, a bad line) goes with the
+    training it precedes, and one before the first row with the first. A plain
+    :class:`ReadWarning` is about the whole file (its decoding, a superseded
+    copy, a count over every line): every training in it is concerned, so every
+    session gets it.
+    """
+    lo = sessions[index - 1].last_line if index > 0 else -1
+    hi = sessions[index].last_line if index < len(sessions) - 1 else None
+    out = []
+    for w in warnings:
+        if not isinstance(w, LineWarning):
+            out.append(w)
+            continue
+        mine = [n for n in w.lines if n > lo and (hi is None or n <= hi)]
+        if mine:
+            out.append(w.about(mine))
+    return out
 
 
 def build_run(

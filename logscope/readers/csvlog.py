@@ -18,7 +18,8 @@ import numpy as np
 from ..model import ReadWarning, Run
 from .base import RunSource, Sheet, build_run, file_runs, relative_name, split_sessions
 from .tabular import WideSpec, read_wide
-from .text import Table, agree, head_text, line_list, load_text, looks_text, parse_table, sniff_delimiter, to_float, usable_steps
+from .text import (Table, agree, head_text, line_list, load_text, looks_text, parse_table, plain, sniff_delimiter, to_float,
+                   usable_steps)
 
 NAME = "csv"
 STEP_COLUMNS = ("step", "global_step", "iteration", "iter", "it", "epoch", "batch", "update", "num_updates", "x")
@@ -90,7 +91,7 @@ def _read_long(source: RunSource, rel: str, table: Table, tag: int, step: int, v
         if step_ok[i] and value_ok[i]:
             rows_by_tag[row[tag]].append(i)
     columns = {}
-    warnings = list(table.warnings)
+    warnings = plain(table.warnings)
     for name, rows in sorted(rows_by_tag.items()):
         idx = np.asarray(rows)
         sheet = Sheet(file=rel, x_name=table.header[step], steps=steps[idx], lines=np.asarray(table.lines)[idx],

@@ -29,7 +29,7 @@ import numpy as np
 from ..model import ReadWarning, Run, Scalar
 from .base import RunSource, Sheet, build_run, relative_name, run_name, session_runs, split_sessions
 from .companions import flatten, scalar
-from .text import agree, head_text, line_list, load_text, logical_name, looks_text, usable_steps
+from .text import LineWarning, agree, head_text, line_list, load_text, logical_name, looks_text, usable_steps
 
 NAME = "hf-trainer"
 FILE_NAME = "trainer_state.json"
@@ -74,7 +74,7 @@ def read(source: RunSource) -> Run:
 
 def read_runs(source: RunSource) -> list[Run]:
     """Load every copy, read the most complete one, name the others in warnings."""
-    warnings: list[ReadWarning] = []
+    warnings: list[ReadWarning | LineWarning] = []
     loaded: list[tuple[tuple[int, int, int], Path, Mapping[str, Any]]] = []
     for path in source.files:
         rel = relative_name(path, source.base)
@@ -103,7 +103,7 @@ def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else -1
 
 
-def _load(path: Path, rel: str, warnings: list[ReadWarning]) -> Mapping[str, Any] | None:
+def _load(path: Path, rel: str, warnings: list[ReadWarning | LineWarning]) -> Mapping[str, Any] | None:
     text = load_text(path, rel)
     warnings.extend(text.warnings)
     if not text.text.strip():
@@ -144,15 +144,20 @@ def salvage_history(text: str) -> list[Any]:
         entries.append(entry)
 
 
-def _sheet(state: Mapping[str, Any], rel: str, warnings: list[ReadWarning]) -> tuple[Sheet, dict[str, Scalar]]:
-    """log_history entries as rows at their ``step``; the summary entry and state fields as hparams."""
+def _sheet(state: Mapping[str, Any], rel: str,
+           warnings: list[ReadWarning | LineWarning]) -> tuple[Sheet, dict[str, Scalar]]:
+    """log_history entries as rows at their ``step``; the summary entry and state fields as hparams.
+
+    Warnings about entries are line warnings (an entry's number is its line), so a
+    log holding several trainings gives each run those about its own entries.
+    """
     hparams: dict[str, Scalar] = {
         k: v for k, v in flatten({k: v for k, v in state.items() if k != "log_history"}, "trainer.").items()}
     steps: list[float] = []
     entries: list[int] = []
     cells: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
     no_step: list[int] = []
-    not_numbers: dict[str, int] = defaultdict(int)
+    not_numbers: list[tuple[int, str]] = []  # (entry number, key) of each value that is not a number
     for index, entry in enumerate(state["log_history"]):
         if not isinstance(entry, Mapping):
             no_step.append(index)
@@ -172,26 +177,21 @@ def _sheet(state: Mapping[str, Any], rel: str, warnings: list[ReadWarning]) -> t
                 continue
             number = _number(value)
             if number is None:
-                not_numbers[key] += 1
+                not_numbers.append((index + 1, key))
                 continue
             cells[key][0].append(row)
             cells[key][1].append(number)
     if no_step:
-        warnings.append(ReadWarning(
-            rel, "no-step", f"log_history {line_list([i + 1 for i in no_step], 'entry')} {agree(no_step, 'has', 'have')} "
-                            f"no usable step; skipped"))
+        warnings.append(LineWarning(
+            rel, "no-step", tuple(i + 1 for i in no_step),
+            lambda some: f"log_history {line_list(some, 'entry')} {agree(some, 'has', 'have')} no usable step; skipped"))
     if not_numbers:
-        listed = ", ".join(f"{k} ({n})" for k, n in sorted(not_numbers.items()))
-        warnings.append(ReadWarning(rel, "bad-value", f"values that are not numbers were ignored: {listed}"))
-    filtered = _nan_filtered_steps(cells, steps)
+        warnings.append(LineWarning(rel, "bad-value", tuple(dict.fromkeys(n for n, _ in not_numbers)),
+                                    lambda some: _not_numbers(not_numbers, some)))
+    filtered = {entries[row]: int(steps[row]) for row in _nan_filtered_rows(cells)}  # entry number: step
     if filtered:
-        where = f"step {filtered[0]}" if len(filtered) == 1 else f"steps {filtered[0]} to {filtered[-1]}"
-        warnings.append(ReadWarning(
-            rel, "nan-filtered",
-            f"loss is finite where grad_norm is NaN or inf ({len(filtered)} log_history "
-            f"{agree(filtered, 'entry', 'entries')}, {where}): the Trainer's logging_nan_inf_filter (on by default) "
-            f"logs the window's average loss in place of a NaN or inf one, 0 when the whole window was, so this loss "
-            f"may hide a divergence (an fp16 loss-scale overflow also gives an occasional inf grad_norm)"))
+        warnings.append(LineWarning(rel, "nan-filtered", tuple(filtered),
+                                    lambda some: _nan_filtered([filtered[n] for n in some])))
     sheet = Sheet(
         file=rel, x_name="step", steps=np.asarray(steps, dtype=np.float64),
         lines=np.asarray(entries, dtype=np.int64), row_word="log_history entry",
@@ -200,16 +200,35 @@ def _sheet(state: Mapping[str, Any], rel: str, warnings: list[ReadWarning]) -> t
     return sheet, hparams
 
 
-def _nan_filtered_steps(cells: Mapping[str, tuple[list[int], list[float]]], steps: list[float]) -> list[int]:
-    """Steps of entries whose ``loss`` is finite and ``grad_norm`` is not: the sign of the NaN/inf filter.
+def _nan_filtered_rows(cells: Mapping[str, tuple[list[int], list[float]]]) -> list[int]:
+    """Rows of entries whose ``loss`` is finite and ``grad_norm`` is not: the sign of the NaN/inf filter.
 
     The filter touches only the logged loss; grad_norm, logged in the same entry, is the raw value.
     """
     if "loss" not in cells or "grad_norm" not in cells:
         return []
     loss = dict(zip(*cells["loss"]))
-    return [int(steps[row]) for row, norm in zip(*cells["grad_norm"])
+    return [row for row, norm in zip(*cells["grad_norm"])
             if not np.isfinite(norm) and row in loss and np.isfinite(loss[row])]
+
+
+def _nan_filtered(steps: list[int]) -> str:
+    """The nan-filtered message for the entries logged at ``steps``."""
+    where = f"step {steps[0]}" if len(steps) == 1 else f"steps {steps[0]} to {steps[-1]}"
+    return (f"loss is finite where grad_norm is NaN or inf ({len(steps)} log_history "
+            f"{agree(steps, 'entry', 'entries')}, {where}): the Trainer's logging_nan_inf_filter (on by default) "
+            f"logs the window's average loss in place of a NaN or inf one, 0 when the whole window was, so this loss "
+            f"may hide a divergence (an fp16 loss-scale overflow also gives an occasional inf grad_norm)")
+
+
+def _not_numbers(items: list[tuple[int, str]], entries: list[int]) -> str:
+    """The bad-value message for the (entry, key) items of ``entries``: each key with its count."""
+    keep = set(entries)
+    counts: dict[str, int] = defaultdict(int)
+    for entry, key in items:
+        if entry in keep:
+            counts[key] += 1
+    return "values that are not numbers were ignored: " + ", ".join(f"{k} ({n})" for k, n in sorted(counts.items()))
 
 
 def _number(value: Any) -> float | None:

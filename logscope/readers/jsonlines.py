@@ -25,7 +25,7 @@ import numpy as np
 
 from ..model import ReadWarning, Run
 from .base import RunSource, Sheet, file_runs, relative_name, session_runs, split_sessions
-from .text import MAX_STEP, agree, first_line, line_list, load_text, logical_name, looks_text
+from .text import MAX_STEP, LineWarning, agree, first_line, line_list, load_text, logical_name, looks_text
 
 NAME = "jsonl"
 #: Keys that can be the x axis, most specific first.
@@ -127,10 +127,11 @@ def read_runs(source: RunSource) -> list[Run]:
     path = source.files[0]
     rel = relative_name(path, source.base)
     text = load_text(path, rel)
-    warnings = list(text.warnings)
+    # Line warnings: a file holding several trainings gives each run those about its own lines.
+    warnings: list[ReadWarning | LineWarning] = list(text.warnings)
     records: list[tuple[int, dict[str, float]]] = []
     bad: list[int] = []
-    not_numbers: dict[str, int] = defaultdict(int)
+    not_numbers: list[tuple[int, str]] = []  # (line, key) of each value that is not a number
     lines = text.text.splitlines()
     last = max((i for i, line in enumerate(lines) if line.strip()), default=-1)
     for index, line in enumerate(lines):
@@ -143,24 +144,36 @@ def read_runs(source: RunSource) -> list[Run]:
             record = None
         if not isinstance(record, dict):
             if index == last and not text.complete:
-                warnings.append(ReadWarning(rel, "truncated", f"line {index + 1} is half-written; dropped"))
+                warnings.append(LineWarning(rel, "truncated", (index + 1,),
+                                            lambda lines: f"line {lines[0]} is half-written; dropped"))
             else:
                 bad.append(index + 1)
             continue
         values, skipped = flatten_record(record)
-        for key in skipped:
-            not_numbers[key] += 1
+        not_numbers += [(index + 1, key) for key in skipped]
         if tag:
             values = _alias_updates(values, tag)
         records.append((index + 1, values))
     if bad:
-        warnings.append(ReadWarning(rel, "bad-line", f"{line_list(bad)} {agree(bad, 'is', 'are')} not a JSON object; skipped"))
+        warnings.append(LineWarning(rel, "bad-line", tuple(bad),
+                                    lambda lines: f"{line_list(lines)} {agree(lines, 'is', 'are')} not a JSON object; skipped"))
     if not_numbers:
-        listed = ", ".join(f"{k} ({n})" for k, n in sorted(not_numbers.items())[:10])
-        warnings.append(ReadWarning(rel, "bad-value", f"values that are not numbers were ignored: {listed}"))
+        warnings.append(LineWarning(rel, "bad-value", tuple(dict.fromkeys(n for n, _ in not_numbers)),
+                                    lambda lines: _not_numbers(not_numbers, lines)))
     sheet, x_key = _sheet(records, rel, warnings)
     return session_runs(split_sessions(sheet), name=source.name, format=NAME, file=rel, x_name=x_key,
                         warnings=warnings, source=rel)
+
+
+def _not_numbers(items: list[tuple[int, str]], lines: list[int]) -> str:
+    """The bad-value message for the (line, key) items on ``lines``: each key with its count."""
+    keep = set(lines)
+    counts: dict[str, int] = defaultdict(int)
+    for line, key in items:
+        if line in keep:
+            counts[key] += 1
+    listed = ", ".join(f"{k} ({n})" for k, n in sorted(counts.items())[:10])
+    return f"values that are not numbers were ignored: {listed}"
 
 
 def _alias_updates(values: dict[str, float], tag: str) -> dict[str, float]:
@@ -172,7 +185,8 @@ def _alias_updates(values: dict[str, float], tag: str) -> dict[str, float]:
     return values
 
 
-def _sheet(records: list[tuple[int, dict[str, float]]], rel: str, warnings: list[ReadWarning]) -> tuple[Sheet, str]:
+def _sheet(records: list[tuple[int, dict[str, float]]], rel: str,
+           warnings: list[ReadWarning | LineWarning]) -> tuple[Sheet, str]:
     counts = dict.fromkeys(X_KEYS, 0)
     for _, record in records:
         for key in X_KEYS:
@@ -205,12 +219,15 @@ def _sheet(records: list[tuple[int, dict[str, float]]], rel: str, warnings: list
             rows_of.append(row)
             values_of.append(value)
     if placed:
-        warnings.append(ReadWarning(
-            rel, "placed", f"{line_list(placed)} {agree(placed, 'has', 'have')} no {x_key!r}; placed at the {x_key} "
-                            f"of the record before"))
+        warnings.append(LineWarning(
+            rel, "placed", tuple(placed),
+            lambda lines: f"{line_list(lines)} {agree(lines, 'has', 'have')} no {x_key!r}; placed at the {x_key} "
+                          f"of the record before"))
     if orphans:
-        warnings.append(ReadWarning(rel, "no-step", f"{line_list(orphans)} {agree(orphans, 'has', 'have')} no usable "
-                                                    f"{x_key!r} and nothing before; skipped"))
+        warnings.append(LineWarning(
+            rel, "no-step", tuple(orphans),
+            lambda lines: f"{line_list(lines)} {agree(lines, 'has', 'have')} no usable {x_key!r} and nothing before; "
+                          f"skipped"))
     if x_key == "line" and records:
         warnings.append(ReadWarning(rel, "no-step", f"no {'/'.join(X_KEYS)} key; x is the record number from 0"))
     sheet = Sheet(

@@ -14,7 +14,8 @@ import numpy as np
 
 from ..model import ReadWarning, Run, Split
 from .base import RunSource, Sheet, build_run, relative_name, session_runs, split_sessions
-from .text import MAX_STEP, Table, agree, integral, line_list, load_text, parse_table, split_header, stream_table
+from .text import (MAX_STEP, LineWarning, Table, agree, integral, line_list, load_text, parse_table, plain, split_header,
+                   stream_table)
 
 #: Header cells that mean "this column is the row index" (pandas writes an unnamed first column).
 INDEX_NAMES = frozenset({"", "unnamed: 0", "index"})
@@ -48,7 +49,7 @@ def read_wide(source: RunSource, spec: WideSpec, format: str) -> list[Run]:
     table = stream_table(path, rel) or parse_table(load_text(path, rel), rel)
     if not table.header:
         warning = ReadWarning(rel, "empty", "empty file: no header and no rows")
-        return [build_run(name=source.name, format=format, columns={}, warnings=[*table.warnings, warning], source=rel)]
+        return [build_run(name=source.name, format=format, columns={}, warnings=[*plain(table.warnings), warning], source=rel)]
     sheet, x_name = table_sheet(table, rel, spec)
     return session_runs(split_sessions(sheet), name=source.name, format=format, file=rel, x_name=x_name,
                         warnings=table.warnings, source=rel)
@@ -76,9 +77,10 @@ def table_sheet(table: Table, rel: str, spec: WideSpec) -> tuple[Sheet, str]:
             steps = np.arange(n, dtype=np.float64)
             x_series = True
         elif missing.any():
-            lines = [table.lines[i] for i in np.flatnonzero(missing)]
-            table.warnings.append(ReadWarning(
-                rel, "no-step", f"{line_list(lines)} {agree(lines, 'has', 'have')} no usable {x_name!r}; skipped"))
+            lines = tuple(int(table.lines[i]) for i in np.flatnonzero(missing))
+            table.warnings.append(LineWarning(
+                rel, "no-step", lines,
+                lambda some: f"{line_list(some)} {agree(some, 'has', 'have')} no usable {x_name!r}; skipped"))
             keep &= ~missing
     else:
         x_name = "row"

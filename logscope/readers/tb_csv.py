@@ -16,7 +16,7 @@ from pathlib import Path
 from ..model import ReadWarning, Run
 from .base import Column, RunSource, build_run, relative_name, run_name, split_sessions
 from .tabular import WideSpec, header_of, table_sheet
-from .text import first_line, load_text, looks_text, parse_table
+from .text import first_line, load_text, looks_text, parse_table, plain
 
 NAME = "tb-csv"
 HEADER = ["wall time", "step", "value"]
@@ -65,7 +65,7 @@ def read(source: RunSource) -> Run:
         rel = relative_name(path, source.base)
         table = parse_table(load_text(path, rel), rel)
         sheet, _ = table_sheet(table, rel, SPEC)
-        warnings.extend(table.warnings)
+        warnings.extend(plain(table.warnings))
         sessions = split_sessions(sheet)
         if len(sessions) > 1:
             warnings.append(ReadWarning(

@@ -15,6 +15,7 @@ import csv
 import math
 import re
 import zlib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,38 @@ MAX_LISTED = 10
 # Python's csv module refuses cells over 128 KiB by default; logs with long
 # array cells are legitimate, so raise the limit once.
 csv.field_size_limit(1 << 24)
+
+
+@dataclass(frozen=True)
+class LineWarning:
+    """A warning about some lines of one file, worded for any subset of them.
+
+    A file holding several trainings is read as several runs
+    (``base.session_runs``); each gets the warning only for the lines in its own
+    span, so no run names another's lines. Readers turn it into a plain
+    :class:`ReadWarning` (:func:`plain`) before a run is built: ``word`` may be a
+    closure, which a Run sent to another process could not carry.
+    """
+
+    file: str
+    kind: str
+    lines: tuple[int, ...]
+    # not compared: two warnings of one kind about the same lines are the same warning
+    word: Callable[[list[int]], str] = field(compare=False, repr=False)
+
+    @property
+    def message(self) -> str:
+        """The message about all :attr:`lines`."""
+        return self.word(list(self.lines))
+
+    def about(self, lines: Sequence[int]) -> ReadWarning:
+        """The warning for ``lines`` (a subset of :attr:`lines`, in file order)."""
+        return ReadWarning(self.file, self.kind, self.word(list(lines)))
+
+
+def plain(warnings: Iterable[ReadWarning | LineWarning]) -> list[ReadWarning]:
+    """The warnings of a file read as one run: each line warning about all its lines."""
+    return [w.about(w.lines) if isinstance(w, LineWarning) else w for w in warnings]
 
 
 @dataclass
@@ -204,7 +237,8 @@ class Table:
     rows: list[list[str]]
     lines: list[int] | np.ndarray
     breaks: list[int]
-    warnings: list[ReadWarning]
+    #: Line warnings (:class:`LineWarning`) go to the training of their lines; :func:`plain` words them whole.
+    warnings: list[ReadWarning | LineWarning]
     #: Columns already parsed by :func:`stream_table` (which keeps no cells; ``rows`` is empty then):
     #: (values, present mask, first bad cells, count of bad cells) per column.
     parsed: list[tuple[np.ndarray, np.ndarray, list[tuple[int, str]], int]] | None = None
@@ -221,7 +255,7 @@ class Table:
 
 
 def parse_column(cells: list[str], lines: list[int], *, rel: str, name: str,
-                 warnings: list[ReadWarning]) -> tuple[np.ndarray, np.ndarray]:
+                 warnings: list[ReadWarning] | list[ReadWarning | LineWarning]) -> tuple[np.ndarray, np.ndarray]:
     """Cells to (float64 values, present mask), counting cells that are neither numbers nor missing."""
     try:
         # Fast path: numpy parses a clean column (incl. nan/inf) in one call.
@@ -300,7 +334,7 @@ def _short(text: str, limit: int = 40) -> str:
 
 def parse_table(text: Text, rel: str, *, delimiter: str | None = None) -> Table:
     """Split a delimited log into header and rows, reporting every line it cannot use."""
-    warnings = list(text.warnings)
+    warnings: list[ReadWarning | LineWarning] = list(text.warnings)
     lines = text.text.splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
@@ -324,7 +358,8 @@ class _Rows:
     Accepted rows go to ``rows``, or to ``sink`` (which may take them away).
     """
 
-    def __init__(self, header_line: str, delimiter: str | None, rel: str, warnings: list[ReadWarning]) -> None:
+    def __init__(self, header_line: str, delimiter: str | None, rel: str,
+                 warnings: list[ReadWarning | LineWarning]) -> None:
         self.delimiter = delimiter or sniff_delimiter(header_line) or ","
         self.header = split_header(header_line, self.delimiter)
         self.lowered = [h.lower() for h in self.header]
@@ -352,8 +387,9 @@ class _Rows:
             return
         if last and (len(cells) != width or any(to_float(c) is None and not is_missing(c) for c in cells)
                      or _CUT_NUMBER.search(cells[-1]) is not None):
-            self.warnings.append(ReadWarning(
-                self.rel, "truncated", f"line {lineno} is half-written (the file ends without a newline); dropped"))
+            self.warnings.append(LineWarning(
+                self.rel, "truncated", (lineno,),
+                lambda lines: f"line {lines[0]} is half-written (the file ends without a newline); dropped"))
             return
         if len(cells) != width:
             self.ragged.append((lineno, len(cells)))
@@ -366,14 +402,18 @@ class _Rows:
         """Add the warnings about repeated headers and ragged rows."""
         repeated, ragged, width = self.repeated, self.ragged, self.width
         if repeated:
+            # Why the file is cut into trainings: a plain warning, so each training's run carries it.
             self.warnings.append(ReadWarning(
                 self.rel, "restart", f"the header is repeated at {line_list(repeated)}; each repeat starts a new session"))
         if ragged:
-            counts = sorted({n for _, n in ragged})
-            self.warnings.append(ReadWarning(
-                self.rel, "ragged",
-                f"{line_list([n for n, _ in ragged])} {agree(ragged, 'has', 'have')} {'/'.join(map(str, counts))} fields where the header has "
-                f"{width}; skipped"))
+            fields = dict(ragged)
+
+            def word(lines: list[int]) -> str:
+                counts = "/".join(map(str, sorted({fields[n] for n in lines})))
+                return (f"{line_list(lines)} {agree(lines, 'has', 'have')} {counts} fields where the header has "
+                        f"{width}; skipped")
+
+            self.warnings.append(LineWarning(self.rel, "ragged", tuple(fields), word))
 
 
 #: Files from this size on are parsed by :func:`stream_table` (a block at a time).
@@ -413,7 +453,7 @@ def _size(fh: object) -> int:
 
 
 def _stream(fh: object, rel: str, block: int, chunk_rows: int) -> Table | None:
-    warnings: list[ReadWarning] = []
+    warnings: list[ReadWarning | LineWarning] = []
     rules: _Rows | None = None
     held: tuple[str, int] | None = None  # the latest data line: it may be the last, cut-short one
     parts: list[list[tuple[np.ndarray, np.ndarray, list[tuple[int, str]], int]]] = []

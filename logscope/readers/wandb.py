@@ -17,7 +17,7 @@ from pathlib import Path
 from ..model import ReadWarning, Run
 from .base import Column, RunSource, build_run, file_runs, relative_name, run_name, split_sessions
 from .tabular import WideSpec, header_of, read_wide, table_sheet
-from .text import first_line, load_text, looks_text, parse_table, split_header
+from .text import first_line, load_text, looks_text, parse_table, plain, split_header
 
 NAME = "wandb"
 RANGE_SUFFIXES = ("__min", "__max")
@@ -101,7 +101,7 @@ def read_runs(source: RunSource) -> list[Run]:
         )
         sheet, x_label = table_sheet(table, rel, spec)
         sessions = split_sessions(sheet)
-        warnings.extend(table.warnings)
+        warnings.extend(plain(table.warnings))
         if len(sessions) > 1:
             warnings.append(ReadWarning(
                 rel, "restart", f"{x_label} starts over {len(sessions) - 1} time(s); only the last session is kept"))
