@@ -109,6 +109,15 @@ def words(name: str) -> list[str]:
     return _WORD_RE.findall(name.lower())
 
 
+def named_split(name: str) -> Split | None:
+    """The split ``name`` itself says (its first split word, else a first word of ``SPLIT_PREFIXES``), or None."""
+    ws = words(name)
+    for w in ws:
+        if w in SPLIT_WORDS:
+            return SPLIT_WORDS[w]
+    return SPLIT_PREFIXES.get(ws[0]) if ws else None
+
+
 def infer(name: str, *, split_hint: Split | None = None) -> Role:
     """Infer split, metric family, direction and pairing base for ``name``.
 

@@ -1,11 +1,15 @@
 """TensorBoard event files (``events.out.tfevents.*``): every scalar, both encodings.
 
-Each directory holding event files is a run, as in TensorBoard; Keras' ``train/``
-and ``validation/`` subfolders join their parent run, their series prefixed with
-the folder name. The bytes are decoded by ``_tfscan`` (compiled) or its identical
-pure-Python twin ``_tfscan_py``; this module turns the scanned points into series:
-restart purge, step regressions, duplicate steps, hparams, and a warning for every
-file or record that could not be read in full. docs/tensorboard.md states each rule.
+Each directory holding event files is a run, as in TensorBoard; a Keras
+``validation/`` subfolder joins its parent run, and so does a ``train/`` beside
+one, their series prefixed with the folder name (a lone ``train/`` is a run of its
+own: Ultralytics names its runs ``train``, ``train2`` ...). The analysed folder's
+own name, when it names a split (a ``validation/`` analysed directly), is the
+split of its series whose names say none. The bytes are decoded by ``_tfscan``
+(compiled) or its identical pure-Python twin ``_tfscan_py``; this module turns the
+scanned points into series: restart purge, step regressions, duplicate steps,
+hparams, and a warning for every file or record that could not be read in full.
+docs/tensorboard.md states each rule.
 """
 
 from __future__ import annotations
@@ -14,13 +18,14 @@ import json
 import mmap
 import os
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
+from .. import roles
 from ..fs import local_file
 from ..model import ReadWarning, Run, Scalar, Split
 from . import _tfscan_py
@@ -90,6 +95,20 @@ def _run_dir(folder: Path, dirs: set[Path], root: Path) -> Path:
     return folder.parent
 
 
+def _root_hint(source: RunSource) -> Split | None:
+    """The split the analysed folder's own name says, for a run whose event files lie in it.
+
+    No Keras folder rule applies at the root (it never joins its parent), so
+    ``logscope analyze logs/fit/validation`` would read validation as training:
+    the folder's name (a split word of the roles table) is the hint instead. It
+    yields to the series' own names (Ultralytics' ``train/`` holds ``val/box_loss``).
+    """
+    base = source.root if source.root.is_dir() else source.root.parent
+    if not any(path.parent == base for path in source.files):
+        return None
+    return roles.SPLIT_WORDS.get(base.name.lower())
+
+
 def read(source: RunSource) -> Run:
     """Read every scalar of a run's event files, restarts and duplicates resolved."""
     got = _collect(source)
@@ -103,6 +122,10 @@ def read(source: RunSource) -> Run:
                     f"the run folder's is kept"))
                 continue
             columns[name] = col
+    hint = _root_hint(source)
+    if hint is not None:
+        columns = {n: c if c.split_hint or roles.named_split(n) else replace(c, split_hint=hint)
+                   for n, c in columns.items()}
     if not columns and got.records:
         got.warnings.append(ReadWarning(
             source.name, "empty",
