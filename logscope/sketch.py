@@ -36,11 +36,14 @@ def sketch_series(series: Series) -> Series:
     if n <= 4 or isinstance(series, SketchSeries):
         return series
     values = series.values
-    finite = np.isfinite(values)
     # argmin/argmax return the first occurrence, as the reports' best-point search does.
-    low = int(np.argmin(np.where(finite, values, np.inf)))
-    high = int(np.argmax(np.where(finite, values, -np.inf)))
-    keep = np.unique(np.array([0, low, high, n - 1], dtype=np.int64))
+    if np.isfinite(values).all():
+        low, high = int(np.argmin(values)), int(np.argmax(values))
+    else:
+        finite = np.isfinite(values)
+        low = int(np.argmin(np.where(finite, values, np.inf)))
+        high = int(np.argmax(np.where(finite, values, -np.inf)))
+    keep = np.array(sorted({0, low, high, n - 1}), dtype=np.int64)
     walls = None if series.wall_times is None else series.wall_times[keep]
     return SketchSeries(name=series.name, steps=series.steps[keep].copy(), values=values[keep].copy(),
                         wall_times=walls, split=series.split, metric=series.metric,

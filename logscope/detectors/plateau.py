@@ -193,12 +193,12 @@ def _last_within_all(r: np.ndarray, levels: np.ndarray) -> np.ndarray:
 
 def _block_steps(p: Prepared, i: np.ndarray) -> np.ndarray:
     """:meth:`Prepared.block_step` of every block index in ``i``."""
-    return p.steps[p.bstart[np.clip(i, 0, p.nb - 1)]]
+    return p.steps[p.bstart[np.minimum(np.maximum(i, 0), p.nb - 1)]]
 
 
 def _block_end_steps(p: Prepared, i: np.ndarray) -> np.ndarray:
     """:meth:`Prepared.block_end_step` of every block index in ``i``."""
-    i = np.clip(i, 0, p.nb - 1)
+    i = np.minimum(np.maximum(i, 0), p.nb - 1)
     ends = np.append(p.bstart[1:] - 1, p.n - 1)
     return p.steps[ends[i]]
 
@@ -208,7 +208,7 @@ def _gains_after(p: Prepared, r: np.ndarray, j: np.ndarray, begin: np.ndarray, f
     """:func:`_gain_after` for every stretch (block i starting at step ``begin``, ending at block j, step ``finish``)."""
     horizon = finish + np.maximum(0.5 * (finish - begin), 0.05 * length)
     k = np.minimum(np.searchsorted(p.bx, horizon, side="right") - 1, p.nb - 1)
-    return r[np.clip(j, 0, p.nb - 1)] - r[np.clip(np.maximum(k, j), 0, p.nb - 1)]
+    return r[np.minimum(np.maximum(j, 0), p.nb - 1)] - r[np.minimum(np.maximum(np.maximum(k, j), 0), p.nb - 1)]
 
 
 def _accept(p: Prepared, z: np.ndarray, i: int, j: int, width: float, *, alpha: float,
