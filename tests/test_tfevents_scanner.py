@@ -306,3 +306,35 @@ def test_reading_a_file_a_window_at_a_time_scans_identically(tmp_path_factory: p
     else:
         assert got == want
         assert plugins == want_plugins
+
+
+@pytest.mark.parametrize("dtype", REAL_DTYPES)
+@pytest.mark.parametrize("form", ["content", "value"])
+def test_tensor_records_like_the_last_one_decode_like_the_general_path(dtype: int, form: str) -> None:
+    """The compiled scanner reads a tag's record as its last one with only the number changed
+    when every other byte is the same. Tensors of every dtype and form, metadata on the first
+    event only (TF1) or on all, and records that differ elsewhere (another dtype, a shape,
+    the other form) must decode as the oracle says."""
+    np_dtype = np.dtype(tf.DTYPES[dtype][0])
+    pick = (lambda i: int(np.iinfo(np_dtype).max) - i % 7 if np_dtype.kind in "iu" and i % 5 == 0
+            else (i % 9) * (1 if np_dtype.kind == "u" else -1) if np_dtype.kind in "iu" else (i - 17) / 3)
+    evs = [tf.version_event()]
+    for i in range(60):
+        for k, tag in enumerate(("a", "b/loss", "c" * 20)):
+            ev = tf.tensor(tag, pick(i), i * 3, dtype=dtype, form=form,
+                           plugin="scalars" if i == 0 or k == 0 else None)
+            if i % 17 == 9:
+                ev.summary.value[0].tensor.tensor_shape.dim.add(size=1)  # same number, one more byte
+            if i % 19 == 11 and tag == "a":  # another dtype, once
+                other = tf.DT_DOUBLE if dtype != tf.DT_DOUBLE else tf.DT_FLOAT
+                ev = tf.tensor(tag, 2.5, i * 3, dtype=other, form=form, plugin=None)
+            if i % 23 == 13 and tag == "b/loss":  # the other form, once
+                ev = tf.tensor(tag, pick(i), i * 3, dtype=dtype, form="value" if form == "content" else "content",
+                               plugin=None)
+            evs.append(ev)
+    result = scan_both(tf.records(evs))
+    got, want = as_points(result), oracle(evs)
+    assert sorted(got) == sorted(want)
+    for tag, pts in want.items():
+        for col, w in zip(got[tag], zip(*pts)):
+            np.testing.assert_array_equal(col, np.array(w))

@@ -37,8 +37,10 @@
 
 #if defined(__GNUC__)
 #define TFSCAN_INLINE inline __attribute__((always_inline))
+#define TFSCAN_NOINLINE __attribute__((noinline))
 #else
 #define TFSCAN_INLINE inline
+#define TFSCAN_NOINLINE
 #endif
 
 /* ------------------------------------------------------------------ CRC32C */
@@ -275,15 +277,26 @@ typedef struct {
     int bad_utf8;
     int from_dict;    /* plugin came from the caller's dict, not this file */
     Py_ssize_t next;  /* the entry looked up after this one last time (+1; 0 = none) */
-    uint8_t *tmpl;   /* its add_scalar record's bytes from the summary to the value (owned) */
+    /* A record of this tag decoded to one point: its bytes after the wall time and step (one
+     * summary field to the end, owned), and where the number was in them. A record whose bytes
+     * there are the same but for the number decodes the same way to that number. */
+    uint8_t *tmpl;
     size_t tmpl_len; /* 0 until such a record is seen */
+    size_t hole_off;
+    int hole_size;
+    int32_t hole_dtype;
+    int hole_f32_last; /* the number is a float32 at the end (add_scalar's layout) */
     Py_ssize_t n, cap;
     PyObject *cols[NCOLS]; /* bytes, cap * 8 long; cols[COL_SEQS] NULL while the seqs are a range */
     char *raw[NCOLS];      /* their buffers, refreshed when they grow */
     int64_t seq_first, seq_step, seq_next; /* the range: point i has seq seq_first + i * seq_step */
 } entry_t;
 
-typedef struct { Py_ssize_t entry; double value; } pending_t;
+/* Where a value's number sits in the record: its bytes, read as little-endian bits of a
+ * tensor dtype (a simple_value is DT_FLOAT). p is NULL if the number is not at a fixed place
+ * of a fixed size (a varint). */
+typedef struct { const uint8_t *p; int size; int32_t dtype; } hole_t;
+typedef struct { Py_ssize_t entry; double value; hole_t hole; } pending_t;
 typedef struct { const uint8_t *tag; size_t tlen; const uint8_t *content; size_t clen; } hparam_t; /* this record's */
 typedef struct { const uint8_t *p; size_t n; } span_t;
 
@@ -487,6 +500,7 @@ typedef struct {
     size_t clen;
     Py_ssize_t count[NFIELDS];
     uint64_t first[NFIELDS]; /* raw bits of the first element */
+    const uint8_t *first_at[NFIELDS]; /* where a fixed-size first element is, NULL for a varint */
 } tensor_t;
 
 static int parse_dim(const uint8_t *p, const uint8_t *end, tensor_t *t) {
@@ -517,8 +531,11 @@ static int parse_shape(const uint8_t *p, const uint8_t *end, tensor_t *t) {
     return 1;
 }
 
-static inline void add_elem(tensor_t *t, int f, uint64_t bits) {
-    if (t->count[f]++ == 0) t->first[f] = bits;
+static inline void add_elem(tensor_t *t, int f, uint64_t bits, const uint8_t *at) {
+    if (t->count[f]++ == 0) {
+        t->first[f] = bits;
+        t->first_at[f] = at;
+    }
 }
 
 /* A repeated numeric field: `width` 4 or 8 for fixed-size elements, 0 for varints. */
@@ -531,30 +548,30 @@ static int rd_repeated(const uint8_t **pp, const uint8_t *end, uint32_t wt, int 
         const uint8_t *e = s + n;
         if (width) {
             if (n % (size_t)width) return 0;
-            for (; s < e; s += width) add_elem(t, f, width == 4 ? ld32(s) : ld64(s));
+            for (; s < e; s += width) add_elem(t, f, width == 4 ? ld32(s) : ld64(s), s);
         } else {
             while (s < e) {
                 if (!rd_varint(&s, e, &v)) return 0;
-                add_elem(t, f, v);
+                add_elem(t, f, v, NULL);
             }
         }
         return 1;
     }
     if (width == 4 && wt == 5) {
         if (end - *pp < 4) return 0;
-        add_elem(t, f, ld32(*pp));
+        add_elem(t, f, ld32(*pp), *pp);
         *pp += 4;
         return 1;
     }
     if (width == 8 && wt == 1) {
         if (end - *pp < 8) return 0;
-        add_elem(t, f, ld64(*pp));
+        add_elem(t, f, ld64(*pp), *pp);
         *pp += 8;
         return 1;
     }
     if (width == 0 && wt == 0) {
         if (!rd_varint(pp, end, &v)) return 0;
-        add_elem(t, f, v);
+        add_elem(t, f, v, NULL);
         return 1;
     }
     return -1; /* wrong wire type: an unknown field */
@@ -601,14 +618,40 @@ static double half_to_double(uint32_t h) {
     return sign ? -v : v;
 }
 
-static double bits_to_f32(uint32_t b) {
+static TFSCAN_INLINE double bits_to_f32(uint32_t b) {
     float f;
     memcpy(&f, &b, 4);
     return (double)f;
 }
 
 /* The one number a rank-0 (or all-ones shape) real tensor holds; 0 if it is not one. */
-static int tensor_value(const tensor_t *t, double *out) {
+/* A number's little-endian bits (1, 2, 4 or 8 bytes at c). */
+static TFSCAN_INLINE uint64_t bits_at(const uint8_t *c, int size) {
+    return size == 1 ? c[0] : size == 2 ? (uint64_t)(c[0] | (c[1] << 8)) : size == 4 ? ld32(c) : ld64(c);
+}
+
+/* The number the bits of a real dtype hold, as float64. */
+static double dtype_value(int32_t dtype, uint64_t bits) {
+    switch (dtype) {
+    case 1: return bits_to_f32((uint32_t)bits);
+    case 2: { double d; memcpy(&d, &bits, 8); return d; }
+    case 3: return (double)(int32_t)(uint32_t)bits;
+    case 4: return (double)(uint8_t)bits;
+    case 5: return (double)(int16_t)(uint16_t)bits;
+    case 6: return (double)(int8_t)(uint8_t)bits;
+    case 17: return (double)(uint16_t)bits;
+    case 9: return (double)(int64_t)bits;
+    case 10: return bits ? 1.0 : 0.0;
+    case 14: return bits_to_f32(((uint32_t)bits & 0xffff) << 16);
+    case 19: return half_to_double((uint32_t)bits & 0xffff);
+    case 22: return (double)(uint32_t)bits;
+    default: return (double)bits; /* 23, uint64 */
+    }
+}
+
+/* The one number a rank-0 (or all-ones shape) real tensor holds, and where it is (hole);
+ * 0 if it is not one. */
+static int tensor_value(const tensor_t *t, double *out, hole_t *hole) {
     int f, size;
     switch (t->dtype) {
     case 1: f = F_FLOAT; size = 4; break;
@@ -623,29 +666,21 @@ static int tensor_value(const tensor_t *t, double *out) {
     }
     if (t->bad_shape) return 0;
     uint64_t bits;
+    *hole = (hole_t){NULL, 0, t->dtype};
     if (t->clen) {
         if (t->clen != (size_t)size) return 0;
-        const uint8_t *c = t->content;
-        bits = size == 1 ? c[0] : size == 2 ? (uint64_t)(c[0] | (c[1] << 8)) : size == 4 ? ld32(c) : ld64(c);
+        bits = bits_at(t->content, size);
+        hole->p = t->content;
+        hole->size = size;
     } else {
         if (t->count[f] > 1) return 0;
         bits = t->count[f] ? t->first[f] : 0;
+        if (t->count[f] && t->first_at[f]) { /* float_val, double_val: 4 or 8 bytes */
+            hole->p = t->first_at[f];
+            hole->size = f == F_FLOAT ? 4 : 8;
+        }
     }
-    switch (t->dtype) {
-    case 1: *out = bits_to_f32((uint32_t)bits); break;
-    case 2: { double d; memcpy(&d, &bits, 8); *out = d; break; }
-    case 3: *out = (double)(int32_t)(uint32_t)bits; break;
-    case 4: *out = (double)(uint8_t)bits; break;
-    case 5: *out = (double)(int16_t)(uint16_t)bits; break;
-    case 6: *out = (double)(int8_t)(uint8_t)bits; break;
-    case 17: *out = (double)(uint16_t)bits; break;
-    case 9: *out = (double)(int64_t)bits; break;
-    case 10: *out = bits ? 1.0 : 0.0; break;
-    case 14: *out = bits_to_f32(((uint32_t)bits & 0xffff) << 16); break;
-    case 19: *out = half_to_double((uint32_t)bits & 0xffff); break;
-    case 22: *out = (double)(uint32_t)bits; break;
-    case 23: *out = (double)bits; break;
-    }
+    *out = dtype_value(t->dtype, bits);
     return 1;
 }
 
@@ -692,6 +727,7 @@ static int parse_value(scan_t *s, const uint8_t *p, const uint8_t *end) {
     int has_meta = 0;
     uint32_t kind = 0;
     float fval = 0;
+    const uint8_t *fat = NULL; /* where fval is */
     tensor_t t; /* zeroed when the first tensor field is seen: most values have none */
     while (p < end) {
         uint32_t fn, wt;
@@ -704,6 +740,7 @@ static int parse_value(scan_t *s, const uint8_t *p, const uint8_t *end) {
             if (end - p < 4) return 0;
             uint32_t b = ld32(p);
             memcpy(&fval, &b, 4);
+            fat = p;
             p += 4;
             kind = 2;
         } else if (fn == 8 && wt == 2) {
@@ -721,8 +758,9 @@ static int parse_value(scan_t *s, const uint8_t *p, const uint8_t *end) {
             has_meta = 1;
         } else if (!skip_field(&p, end, fn, wt, 0)) return 0;
     }
+    Py_ssize_t i = -1;
     if (has_meta) {
-        Py_ssize_t i = lookup(s, tag, tlen);
+        i = lookup(s, tag, tlen);
         if (i < 0) return -1;
         entry_t *e = &s->entries[i];
         if (!e->plugin) {
@@ -739,15 +777,20 @@ static int parse_value(scan_t *s, const uint8_t *p, const uint8_t *end) {
     }
     if (kind == 2 || kind == 8) {
         double v = fval;
-        if (kind == 8 && tlen == 0) { tag = node; tlen = nlen; } /* TensorBoard's old tensor summaries */
-        Py_ssize_t i = lookup(s, tag, tlen);
-        if (i < 0) return -1;
+        hole_t hole = {fat, 4, 1};
+        /* One lookup per value when it can be (a second of the same tag would spoil the prediction of the next). */
+        if (kind == 8 && tlen == 0) { /* TensorBoard's old tensor summaries are filed under node_name */
+            tag = node;
+            tlen = nlen;
+            i = -1;
+        }
+        if (i < 0 && (i = lookup(s, tag, tlen)) < 0) return -1;
         if (kind == 8) {
             if (!s->entries[i].is_scalars) return 1;
-            if (!tensor_value(&t, &v)) { s->nonscalar_pending++; return 1; }
+            if (!tensor_value(&t, &v, &hole)) { s->nonscalar_pending++; return 1; }
         }
         GROW(s->pend, s->npend, s->cpend, pending_t);
-        s->pend[s->npend++] = (pending_t){i, v};
+        s->pend[s->npend++] = (pending_t){i, v, hole};
     }
     return 1;
 }
@@ -805,6 +848,47 @@ static int first_point(scan_t *s, Py_ssize_t i) {
     return 0;
 }
 
+/* Keep a record's bytes after its wall time and step (rest..end) as its tag's template, if
+ * they are one summary field running to the record's end (so the wall time and step are
+ * all the record holds besides) and hold the point's number at a known place. Called for
+ * records that did not match the template, so it follows a writer that changes layout
+ * (TF1 writes a tag's metadata only on its first event). */
+static int set_template(scan_t *s, entry_t *e, const uint8_t *rest, const uint8_t *end, hole_t hole) {
+    const uint8_t *q = rest;
+    uint64_t n;
+    if (!hole.p || q >= end || *q != 0x2a) return 0;
+    q++;
+    if (!rd_varint(&q, end, &n) || n != (uint64_t)(end - q)) return 0;
+    size_t tl = (size_t)(end - rest);
+    if (tl != e->tmpl_len) {
+        uint8_t *nt = (uint8_t *)PyMem_Realloc(e->tmpl, tl);
+        if (!nt) { PyErr_NoMemory(); s->pyerr = 1; return -1; }
+        e->tmpl = nt;
+    }
+    memcpy(e->tmpl, rest, tl);
+    e->tmpl_len = tl;
+    e->hole_off = (size_t)(hole.p - rest);
+    e->hole_size = hole.size;
+    e->hole_dtype = hole.dtype;
+    e->hole_f32_last = hole.dtype == 1 && hole.size == 4 && e->hole_off + 4 == tl;
+    return 0;
+}
+
+/* The point of a record (rest..end after its wall time and step) that matches the template
+ * of the tag guessed + 1 but for its number (TF2 tensor scalars): 1, 0 if it does not
+ * match, -1 on error. Out of line: add_scalar's case, inlined in fast_simple, runs faster
+ * without it. */
+static TFSCAN_NOINLINE int template_point(scan_t *s, Py_ssize_t guess, const uint8_t *p, const uint8_t *end,
+                                          int64_t step, double wall, int64_t seq) {
+    entry_t *e = &s->entries[guess - 1];
+    size_t tl = e->tmpl_len, ho = e->hole_off, after = ho + (size_t)e->hole_size;
+    if ((size_t)(end - p) != tl || !same_bytes(p, e->tmpl, ho) ||
+        (after < tl && !same_bytes(p + after, e->tmpl + after, tl - after)))
+        return 0;
+    s->prev = guess;
+    return push_point(s, e, step, dtype_value(e->hole_dtype, bits_at(p + ho, e->hole_size)), wall, seq) < 0 ? -1 : 1;
+}
+
 /* The exact bytes PyTorch and tensorboardX write for add_scalar: [wall_time] [step]
  * summary { value { tag, simple_value } }, short tag. Such a record is decoded here
  * directly (1), with the result parse_event would give; anything else returns 0 and
@@ -824,17 +908,23 @@ static TFSCAN_INLINE int fast_simple(scan_t *s, const uint8_t *p, const uint8_t 
     }
     float f;
     uint32_t fb;
-    /* The tag predicted to come next (see lookup) wrote these bytes up to the value before:
-     * the same bytes mean the same checks pass and lookup would return it. */
+    /* The record of the tag predicted to come next (see lookup) that made its template: the
+     * same bytes but for the number decode the same way (the same checks pass, lookup would
+     * return this tag) to the number in them. TF2 tensor scalars take this path too. */
     Py_ssize_t guess = s->prev ? s->entries[s->prev - 1].next : 0;
     if (guess) {
         entry_t *e = &s->entries[guess - 1];
         size_t tl = e->tmpl_len;
-        if (tl && (size_t)(end - p) == tl + 4 && same_bytes(p, e->tmpl, tl)) {
-            s->prev = guess;
-            fb = ld32(p + tl);
-            memcpy(&f, &fb, 4);
-            return push_point(s, e, (int64_t)step, (double)f, wall, seq) < 0 ? -1 : 1;
+        if (e->hole_f32_last) { /* add_scalar's layout: a float32 at the end */
+            if ((size_t)(end - p) == tl && same_bytes(p, e->tmpl, tl - 4)) {
+                s->prev = guess;
+                fb = ld32(p + tl - 4);
+                memcpy(&f, &fb, 4);
+                return push_point(s, e, (int64_t)step, (double)f, wall, seq) < 0 ? -1 : 1;
+            }
+        } else if (tl) {
+            int r = template_point(s, guess, p, end, (int64_t)step, wall, seq);
+            if (r) return r;
         }
     }
     /* 2a L1 0a L2 0a L3 tag 15 f32, each length one byte and consistent with the record's end */
@@ -847,17 +937,14 @@ static TFSCAN_INLINE int fast_simple(scan_t *s, const uint8_t *p, const uint8_t 
     Py_ssize_t i = lookup(s, p + 6, l3);
     if (i < 0) return -1;
     entry_t *e = &s->entries[i];
-    if (!e->tmpl_len) {
-        if (!(e->tmpl = (uint8_t *)PyMem_Malloc(l3 + 7))) { PyErr_NoMemory(); s->pyerr = 1; return -1; }
-        memcpy(e->tmpl, p, l3 + 7);
-        e->tmpl_len = l3 + 7;
-    }
+    if (set_template(s, e, p, end, (hole_t){p + 7 + l3, 4, 1}) < 0) return -1;
     if (e->n == 0 && first_point(s, i) < 0) return -1;
     return push_point(s, e, (int64_t)step, (double)f, wall, seq) < 0 ? -1 : 1;
 }
 
 /* One Event record: 1 decoded, 0 malformed (nothing of it kept), -1 Python error. */
 static int parse_event(scan_t *s, outs_t *o, const uint8_t *p, const uint8_t *end, int64_t seq, Py_ssize_t offset) {
+    const uint8_t *rec = p;
     double wall = 0;
     int64_t step = 0;
     uint32_t what = 0;
@@ -924,6 +1011,17 @@ static int parse_event(scan_t *s, outs_t *o, const uint8_t *p, const uint8_t *en
             PyObject *t = name ? Py_BuildValue("(Ny#)", name, (const char *)h->content, (Py_ssize_t)h->clen) : NULL;
             if (!t || PyList_Append(s->hparams, t) < 0) { Py_XDECREF(t); s->pyerr = 1; return -1; }
             Py_DECREF(t);
+        }
+        if (s->npend == 1 && s->nhp == 0 && s->nonscalar_pending == 0 && s->pend[0].hole.p) {
+            /* the tag's template, if the record is [wall time] [step] summary as fast_simple reads it */
+            const uint8_t *q = rec;
+            uint64_t v;
+            if (q < end && *q == 0x09) q = end - q < 9 ? end : q + 9;
+            if (q < end && *q == 0x10) {
+                q++;
+                if (!rd_varint(&q, end, &v)) q = end;
+            }
+            if (set_template(s, &s->entries[s->pend[0].entry], q, end, s->pend[0].hole) < 0) return -1;
         }
         s->nhp = 0;
         s->nonscalar += s->nonscalar_pending;
