@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from . import fs
-
 from .detectors import run_detectors
 from .execute import Executor, SerialExecutor
 from .model import Finding, ReadWarning, Run

@@ -185,7 +185,8 @@ def window_medians(values: np.ndarray, start: np.ndarray, stop: np.ndarray) -> n
     size = np.maximum(stop - start, 0)
     if size.size == 0:
         return np.empty(0)
-    if _compiled is not None and (size.size == 1 or (np.all(start[1:] >= start[:-1]) and np.all(stop[1:] >= stop[:-1]))):
+    rolling = size.size == 1 or bool(np.all(start[1:] >= start[:-1]) and np.all(stop[1:] >= stop[:-1]))
+    if _compiled is not None and rolling:
         out = np.empty(size.size)
         _compiled.medians(y, start, stop, out)
         return out

@@ -205,7 +205,7 @@ def _block_end_steps(p: Prepared, i: np.ndarray) -> np.ndarray:
 
 def _gains_after(p: Prepared, r: np.ndarray, j: np.ndarray, begin: np.ndarray, finish: np.ndarray,
                  length: int) -> np.ndarray:
-    """:func:`_gain_after` for every stretch (block i starting at step ``begin``, ending at block j, step ``finish``)."""
+    """:func:`_gain_after` for every stretch (from step ``begin`` to block j, which ends at step ``finish``)."""
     horizon = finish + np.maximum(0.5 * (finish - begin), 0.05 * length)
     k = np.minimum(np.searchsorted(p.bx, horizon, side="right") - 1, p.nb - 1)
     return r[np.minimum(np.maximum(j, 0), p.nb - 1)] - r[np.minimum(np.maximum(np.maximum(k, j), 0), p.nb - 1)]
