@@ -151,7 +151,14 @@ def _will_need(path: object) -> int:
 
 def _with_read_ahead(executor: Executor, task: Callable[[Any], Any], items: Sequence[Any],
                      sources: Sequence[RunSource], progress: Callable[[int, int], None] | None) -> list[Any]:
-    """``executor.map(task, items, progress)`` while the ``sources`` of the items are read ahead in order."""
+    """``executor.map(task, items, progress)`` while the ``sources`` of the items are read ahead in order.
+
+    Only when the tasks run in this process: one process waits for every read, where several
+    workers overlap one's reading with another's judging anyway, and a pool must not be forked
+    while a thread runs (Python 3.12 warns about it: a child could inherit a held lock).
+    """
+    if not isinstance(executor, SerialExecutor):
+        return executor.map(task, items, progress)
     ahead = ReadAhead(sources)
 
     def told(done: int, total: int) -> None:
