@@ -83,8 +83,18 @@ static double window_median(const window_t *w) {
 /* Fill out[k] for count windows [start(k), stop(k)); the bounds come from arrays or from half. */
 static int run_windows(const double *y, Py_ssize_t n, const long long *start, const long long *stop,
                        Py_ssize_t half, Py_ssize_t count, double *out) {
+    /* the window never holds more values than the longest window (sliding replaces one value by
+     * one; otherwise it grows to the new window before it shrinks), not the whole series */
+    Py_ssize_t cap = 1;
+    if (start != NULL) {
+        for (Py_ssize_t k = 0; k < count; k++)
+            if (stop[k] - start[k] > cap) cap = (Py_ssize_t)(stop[k] - start[k]);
+    } else {
+        cap = 2 * half + 1;
+    }
+    if (cap > n) cap = n > 0 ? n : 1;
     window_t w;
-    w.buf = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
+    w.buf = PyMem_Malloc((size_t)cap * sizeof(double));
     if (w.buf == NULL) {
         PyErr_NoMemory();
         return -1;
