@@ -237,7 +237,7 @@ def test_record_numbers_are_a_range_while_they_are_one() -> None:
         want = [s if s < 60 else s + 1 for s in want]
         assert np.frombuffer(seqs[tag], dtype="<i8").tolist() == want
     regular = scan_both(tf.records([tf.scalar("a", 1.0, i) for i in range(5)]))
-    assert regular["tags"][0][4] == range(0, 5)
+    assert regular["tags"][0][4] == range(5)
     # The same tag twice in one event: equal record numbers are no range.
     twice = event_pb2.Event(step=0)
     twice.summary.value.add(tag="a", simple_value=1.0)
