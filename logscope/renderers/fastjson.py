@@ -71,9 +71,15 @@ def _encode(o: Any, out: list[str], nl: str) -> None:
         inner = nl + INDENT
         sep = "[" + inner
         for value in o:
-            out.append(sep)
+            # strings and None inline (most values are): a call per leaf was half the time
+            if isinstance(value, str):
+                out.append(sep + _escape(value))
+            elif value is None:
+                out.append(sep + "null")
+            else:
+                out.append(sep)
+                _encode(value, out, inner)
             sep = "," + inner
-            _encode(value, out, inner)
         out.append(nl + "]")
     elif isinstance(o, dict):
         if not o:
@@ -82,9 +88,15 @@ def _encode(o: Any, out: list[str], nl: str) -> None:
         inner = nl + INDENT
         sep = "{" + inner
         for key, value in o.items():
-            out.append(sep + _escape(_key(key)) + ": ")
+            head = sep + _escape(key if isinstance(key, str) else _key(key)) + ": "
+            if isinstance(value, str):
+                out.append(head + _escape(value))
+            elif value is None:
+                out.append(head + "null")
+            else:
+                out.append(head)
+                _encode(value, out, inner)
             sep = "," + inner
-            _encode(value, out, inner)
         out.append(nl + "}")
     else:
         raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
