@@ -13,6 +13,7 @@ validation series pairs with the training series of the same base.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -118,6 +119,8 @@ def named_split(name: str) -> Split | None:
     return SPLIT_PREFIXES.get(ws[0]) if ws else None
 
 
+# Cached: a sweep repeats the same few names in every run, and a name costs ~16 regex searches.
+@functools.lru_cache(maxsize=8192)
 def infer(name: str, *, split_hint: Split | None = None) -> Role:
     """Infer split, metric family, direction and pairing base for ``name``.
 
