@@ -29,3 +29,18 @@ def test_overfitting_validation_is_not_underfitting() -> None:
     t = np.arange(100)
     val = decay(100)[40] * (1 + 0.5 * np.clip(t - 40, 0, None) / 59)
     assert underfitting.detect(run_of(loss=decay(100, floor=0.01, tau=1.0), val_loss=np.where(t < 40, decay(100), val))) == []
+
+
+def test_a_short_run_still_improving_is_underfitting() -> None:
+    # 16 epochs: 4 points in the last quarter, 2 in the last eighth, where ranks alone cannot reach
+    # significance; the fall is judged against the series' own noise scale instead (issue 5)
+    val = noisy(decay(16, start=2.3, floor=0.2, tau=1.0), 0.005)
+    (f,) = underfitting.detect(run_of(loss=val * 0.9, val_loss=val))
+    assert f.series == ("val_loss",) and f.evidence["p_value"] < 0.01
+    assert f.evidence["tail_gain"] > 0.05
+
+
+def test_a_short_run_that_flattened_or_stays_in_its_noise_is_not_underfitting() -> None:
+    assert underfitting.detect(run_of(loss=noisy(decay(16, tau=0.08), 0.005))) == []
+    flat = noisy(np.full(16, 1.0), 0.05)
+    assert underfitting.detect(run_of(loss=flat, val_loss=flat * 1.1)) == []

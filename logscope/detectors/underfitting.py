@@ -7,7 +7,9 @@ significant improving trend (Mann-Kendall, autocorrelation corrected,
 p < ``alpha``) whose Theil-Sen size over the tail is at least ``min_gain``
 (relative, for losses) and ``min_share_of_gain`` of the whole run's gain,
 and the second half of the tail alone must still improve by ``late_gain``
-(Theil-Sen) with a significant trend (Mann-Kendall p < 0.05).
+(Theil-Sen) with a significant trend (Mann-Kendall p < 0.05). A stretch of
+fewer than ``FEW_POINTS`` points is tested instead by its least-squares slope
+against the whole series' noise scale (ranks of 2-7 points cannot be significant).
 With fewer than 16 evaluations the training twin is judged instead, provided
 the last evaluations were improving too.
 """
@@ -18,7 +20,12 @@ import numpy as np
 
 from ..model import Finding, Run, Series, SeverityName
 from ._series import fmt, judged, pairs, prepare
-from ._stats import mann_kendall, median, theil_sen
+from ._stats import mann_kendall, median, norm_sf, theil_sen
+
+#: Below this many points a stretch's trend is tested against the series' own noise scale, not by
+#: ranks: Mann-Kendall on n points cannot reach p < 0.01 below 6 points, nor p < 0.05 below 4,
+#: however steady the fall, and short runs have only 2-5 points in their last eighth.
+FEW_POINTS = 8
 
 
 def detect(
@@ -62,11 +69,11 @@ def detect(
     if in_tail.sum() < 4:
         return []
     x, y = p.bx[in_tail], p.by[in_tail]
-    trend = mann_kendall(y)
+    p_down = _p_down(x, y, p.sigma)
     slope, _, _ = theil_sen(x, y)
     tail_gain = -slope * float(x[-1] - x[0])
     total = float(median(p.by[:3]) - median(p.by[-3:]))
-    if trend.p_down >= alpha or tail_gain <= 0 or total <= 0:
+    if p_down >= alpha or tail_gain <= 0 or total <= 0:
         return []
     if p.log:
         rel = float(np.expm1(tail_gain))
@@ -78,12 +85,12 @@ def detect(
         return []
     # and not flattened: the second half of the tail alone must still improve by late_gain
     half = x >= x[0] + 0.5 * (x[-1] - x[0])
-    if half.sum() < 3:
+    if half.sum() < 2:
         return []  # too few points to show the end is still improving
     late_slope, _, _ = theil_sen(x[half], y[half])
     late = -late_slope * float(x[half][-1] - x[half][0])
     late_rel = float(np.expm1(late)) if p.log else late / max(float(np.ptp(p.by)), 1e-12)
-    if late_rel < late_gain or mann_kendall(y[half]).p_down >= 0.05:
+    if late_rel < late_gain or _p_down(x[half], y[half], p.sigma) >= 0.05:
         return []
     tail_start = int(p.steps[np.searchsorted(p.steps, start)])
     rate = rel / tail_share / 10  # per 10% of the run
@@ -95,7 +102,7 @@ def detect(
         if pt.n:
             gap = float(median(p.values[-3:]) - median(pt.values[-max(3, pt.n // 20):])) * p.sign
     evidence: dict[str, float | int | str | bool | None] = {
-        "p_value": trend.p_down,
+        "p_value": p_down,
         "tail_start_step": tail_start,
         "tail_gain": rel,
         "share_of_total_gain": tail_gain / total,
@@ -103,7 +110,7 @@ def detect(
         "gap_at_end": gap,
     }
     message = (f"{main.name} was still improving when the run ended: {size} better over the last "
-               f"{fmt(100 * tail_share, 2)}% of the run (from step {tail_start}; trend p={trend.p_down:.2g}), "
+               f"{fmt(100 * tail_share, 2)}% of the run (from step {tail_start}; trend p={p_down:.2g}), "
                f"{fmt(100 * tail_gain / total, 3)}% of the whole run's gain.")
     fixes = [f"train longer: at the recent rate ({fmt(100 * rate, 2)}% per 10% of this run) more steps will still pay off"]
     small_gap = gap is not None and abs(gap) < 0.1 * abs(float(median(p.values[-3:])) or 1.0)
@@ -117,6 +124,28 @@ def detect(
     severity: SeverityName = "warning" if rel >= strong_gain else "info"
     return [Finding("underfitting", severity, run.name, (main.name,), tail_start, int(p.steps[-1]), message,
                     evidence, tuple(fixes))]
+
+
+def _p_down(x: np.ndarray, y: np.ndarray, sigma: float) -> float:
+    """One-sided p-value of a falling trend of y over x.
+
+    Mann-Kendall (autocorrelation corrected) from ``FEW_POINTS`` points on;
+    below, a z-test of the least-squares slope whose standard error comes from
+    ``sigma``, the noise scale of the whole series (second differences of all
+    its points; no autocorrelation correction, as Mann-Kendall makes none
+    below 30 points either).
+    """
+    if x.size >= FEW_POINTS:
+        return mann_kendall(y).p_down
+    dx = x - x.mean()
+    sxx = float(np.dot(dx, dx))
+    if sxx <= 0:
+        return 1.0
+    slope = float(np.dot(dx, y - y.mean())) / sxx
+    se = sigma / np.sqrt(sxx)
+    if se <= 0:
+        return 0.0 if slope < 0 else 1.0
+    return norm_sf(-slope / se)
 
 
 def _main(run: Run) -> Series | None:
