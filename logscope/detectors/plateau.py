@@ -375,7 +375,9 @@ def _converged(run: Run, p: Prepared, *, length: int, band: float, z_threshold: 
     tail = max(2, nb // 20)
     z_end = float(median(zc[-tail:]))
     total = float(z[0] - z_end)
-    if total <= width or z_end > float(z.min()) + width:
+    # "ended worse than its best" compares like with like: the end level is read on the heavy
+    # smoother, so the best is too (the light smoother's minimum over a long flat tail is a noise dip)
+    if total <= width or z_end > float(zc.min()) + width:
         return None  # never improved (stuck) or ended worse than its best (overfitting, divergence)
     threshold = min(fraction * total, float(np.log1p(max_gain)) if p.log else np.inf)
     if 2 * se > threshold:
