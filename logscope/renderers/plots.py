@@ -5,8 +5,8 @@ backend, for three reasons. Measured (``benchmarks/bench_render.py``, two series
 of 2,000 points): matplotlib takes ~90 ms and writes ~180 KB, this takes ~2 ms
 and ~22 KB, and a 2,000-run sweep must render in seconds. Colours are CSS
 classes, so the charts follow the page's light and dark themes. The output is
-byte-stable with no ids to salt. matplotlib is still used for what it does best
-here: choosing round tick positions.
+byte-stable with no ids to salt. Round tick positions are matplotlib's, computed by
+:mod:`.ticks` (its locators ported, so that matplotlib is not imported).
 
 Each chart draws the raw values faintly and TensorBoard's smoothing
 (:func:`logscope.smoothing.ema`, weight 0.6) boldly. Long series are reduced
@@ -21,11 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from markupsafe import escape
-from matplotlib.ticker import LogLocator, MaxNLocator
 
 from ..model import Finding, Series
 from ..smoothing import ema
-from . import downsample
+from . import downsample, ticks
 from .summary import format_number
 
 #: Chart geometry in SVG user units (the chart scales to its container).
@@ -256,6 +255,10 @@ def _num(value: object, default: float | int | None = None) -> float | None:
 # --------------------------------------------------------------------------- drawing
 
 
+#: Multiples a linear axis may step by (times a power of ten).
+_STEPS = (1, 2, 2.5, 5, 10)
+
+
 class _Scale:
     """Maps steps and values to SVG coordinates; owns the axis ticks."""
 
@@ -283,20 +286,19 @@ class _Scale:
         return self.py0 + (v - self.y0) / (self.y1 - self.y0) * (self.py1 - self.py0)
 
     def x_ticks(self) -> list[float]:
-        ticks = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10], integer=True).tick_values(self.x0, self.x1)
-        return [float(t) for t in ticks if self.x0 <= t <= self.x1]
+        found = ticks.max_n_ticks(self.x0, self.x1, nbins=6, steps=_STEPS, integer=True)
+        return [float(t) for t in found if self.x0 <= t <= self.x1]
 
     def y_ticks(self) -> list[float]:
         if self.log_y:
             lo, hi = 10**self.y0, 10**self.y1
             subs = (1.0, 2.0, 5.0) if self.y1 - self.y0 <= 3 else (1.0,)
-            ticks = LogLocator(base=10, subs=subs, numticks=8).tick_values(lo, hi)
-            inside = [float(t) for t in ticks if lo <= t <= hi]
+            inside = [float(t) for t in ticks.log_ticks(lo, hi, subs=subs, numticks=8) if lo <= t <= hi]
             if len(inside) > 6:  # many decades: every second (third...) power of ten
                 inside = inside[:: math.ceil(len(inside) / 6)]
             return inside
-        ticks = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(self.y0, self.y1)
-        return [float(t) for t in ticks if self.y0 <= t <= self.y1]
+        found = ticks.max_n_ticks(self.y0, self.y1, nbins=5, steps=_STEPS)
+        return [float(t) for t in found if self.y0 <= t <= self.y1]
 
 
 def _fmt(v: float) -> str:
