@@ -7,27 +7,29 @@ nothing readable under PATH; 130 interrupted (Ctrl-C) before the reports were wr
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from . import __version__
 from .analyze import analyze as run_analysis
-from .compare import Comparison, FindingChange, MetricComparison
-from .compare import compare as run_compare
 from .config import resolve as resolve_settings
 from .errors import LogscopeError
 from .execute import EXECUTORS, make_executor
 from .fs import as_path, is_remote
 from .model import SEVERITIES, SEVERITY_RANK, Report
 from .readers import READERS
-from .renderers import FILENAMES, RENDERERS, compare_console, compare_html, compare_json, compare_markdown, console
+from .renderers import FILENAMES, RENDERERS, console
 from .roles import RoleOverrides
+
+if TYPE_CHECKING:
+    from .compare import Comparison
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 #: Ctrl-C, as shells report a process ended by SIGINT (128 + 2).
@@ -128,11 +130,12 @@ def exit_code(report: Report, fail_on: str) -> int:
     return EXIT_FINDINGS if SEVERITY_RANK[report.worst] >= SEVERITY_RANK[fail_on] else EXIT_OK
 
 
-#: Comparison file formats by name: (file name, renderer).
+#: Comparison file formats by name: (file name, renderer module in logscope.renderers). The comparison
+#: modules are imported by `logscope compare` only: `logscope analyze` never needs them.
 COMPARE_FILES = {
-    "html": ("compare.html", compare_html.render),
-    "md": ("compare.md", compare_markdown.render),
-    "json": ("compare.json", compare_json.render),
+    "html": ("compare.html", "compare_html"),
+    "md": ("compare.md", "compare_markdown"),
+    "json": ("compare.json", "compare_json"),
 }
 
 
@@ -192,6 +195,9 @@ def compare_command(baseline: Path, candidate: Path, output: Path, formats: str,
         if not sep or not b_name.strip() or not c_name.strip():
             raise click.UsageError(f"--match {item!r}: expected BASELINE_SERIES=CANDIDATE_SERIES")
         pairs[b_name.strip()] = c_name.strip()
+    from .compare import compare as run_compare
+    from .renderers import compare_console
+
     try:
         settings = resolve_settings(config_file, [baseline, candidate])
         roles = settings.roles.merged(RoleOverrides.parse(twin_pairs, higher_is_better, lower_is_better))
@@ -205,7 +211,7 @@ def compare_command(baseline: Path, candidate: Path, output: Path, formats: str,
     try:
         output.mkdir(parents=True, exist_ok=True)
         stamp = _utc_now() if timestamp else None
-        write_all_atomic({output / COMPARE_FILES[name][0]: COMPARE_FILES[name][1](result, timestamp=stamp)
+        write_all_atomic({output / COMPARE_FILES[name][0]: _compare_renderer(name)(result, timestamp=stamp)
                           for name in wanted})
     except OSError as exc:
         click.echo(f"logscope: cannot write the comparison to {output}: {exc.strerror or exc}", err=True)
@@ -216,8 +222,16 @@ def compare_command(baseline: Path, candidate: Path, output: Path, formats: str,
     sys.exit(compare_exit_code(result, fail_on))
 
 
+def _compare_renderer(name: str) -> Any:
+    """The ``render`` function of comparison format ``name``."""
+    module = importlib.import_module(f"{__package__}.renderers.{COMPARE_FILES[name][1]}")
+    return module.render
+
+
 def compare_exit_code(result: Comparison, fail_on: str) -> int:
     """1 if ``fail_on`` is met: any regression, a worse gating metric, or a new/earlier/more severe finding."""
+    from .compare import FindingChange, MetricComparison
+
     if fail_on == "never":
         return EXIT_OK
     kinds = {"regression": (MetricComparison, FindingChange), "metric": (MetricComparison,),

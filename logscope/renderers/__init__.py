@@ -9,7 +9,28 @@ from __future__ import annotations
 from typing import Protocol
 
 from ..model import Report
-from . import console, htmlreport, jsonreport, markdown
+from . import console
+
+# Each format's module is imported when a report is first rendered in it: the HTML page
+# needs Jinja2, and a run of `logscope analyze --format md,json` should not pay for it.
+
+
+def _html(report: Report, *, timestamp: str | None = None) -> str:
+    from . import htmlreport
+
+    return htmlreport.render(report, timestamp=timestamp)
+
+
+def _markdown(report: Report, *, timestamp: str | None = None) -> str:
+    from . import markdown
+
+    return markdown.render(report, timestamp=timestamp)
+
+
+def _json(report: Report, *, timestamp: str | None = None) -> str:
+    from . import jsonreport
+
+    return jsonreport.render(report, timestamp=timestamp)
 
 
 class Renderer(Protocol):
@@ -20,9 +41,9 @@ class Renderer(Protocol):
 
 #: Report file formats by name, with the file each is written to.
 RENDERERS: dict[str, Renderer] = {
-    "html": htmlreport.render,
-    "md": markdown.render,
-    "json": jsonreport.render,
+    "html": _html,
+    "md": _markdown,
+    "json": _json,
 }
 FILENAMES: dict[str, str] = {"html": "report.html", "md": "report.md", "json": "report.json"}
 

@@ -18,8 +18,8 @@ from markupsafe import Markup
 from ..compare import Comparison, FindingChange, GroupComparison, MetricComparison
 from ..model import Run, Series
 from . import compare_text as words
-from . import plots
-from .htmlreport import ENV, FAMILY_LABEL, asset
+from . import plots, templating
+from .htmlreport import FAMILY_LABEL, asset
 
 #: Configurations shown with tables and charts; the rest are counted in a note.
 MAX_GROUPS = 20
@@ -63,7 +63,7 @@ def render(comparison: Comparison, *, timestamp: str | None = None) -> str:
     """The comparison as one HTML document; ``timestamp`` (if given) is printed in the header."""
     c = comparison
     views = [_group_view(i, g, c) for i, g in enumerate(c.groups[:MAX_GROUPS], start=1)]
-    return ENV.get_template("compare.html.j2").render(
+    return templating.template("compare.html.j2").render(
         c=c,
         status=words.OUTCOME_STATUS[c.outcome],
         headline=words.headline(c),

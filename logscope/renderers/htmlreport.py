@@ -13,20 +13,16 @@ import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 
-import jinja2
 import numpy as np
 from markupsafe import Markup
 
 from ..model import Finding, Report, Run, Series
-from . import plots
+from . import plots, templating
 from .summary import (
     STATUS_RANK,
     RunSummary,
     files_not_read,
-    format_number,
-    format_scalar,
     setting_warnings,
     split_hparams,
     status_counts,
@@ -49,19 +45,6 @@ _FAMILY_ORDER = ("loss", "accuracy", "f1", "map", "iou", "auc", "error_rate", "p
 #: Axis label of a metric family whose name is not already readable; shared with ``compare_html``.
 FAMILY_LABEL = {"lr": "learning rate", "grad_norm": "gradient norm", "error_rate": "error rate",
                 "map": "mAP", "iou": "IoU", "auc": "AUC", "f1": "F1", "other": "value"}
-
-#: The Jinja2 environment both HTML pages render with (autoescaping; missing names are errors).
-ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("logscope.renderers", "templates"),
-    autoescape=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    undefined=jinja2.StrictUndefined,
-    keep_trailing_newline=True,
-)
-ENV.filters["num"] = format_number
-ENV.filters["scalar"] = format_scalar
-ENV.filters["count"] = lambda n: f"{int(n):,}"
 
 
 @dataclass(frozen=True)
@@ -96,7 +79,7 @@ def render(report: Report, *, timestamp: str | None = None) -> str:
     ]
     varying, shared = split_hparams([s.run for s in summaries])
     script = asset("report.js")
-    return ENV.get_template("report.html.j2").render(
+    return templating.template("report.html.j2").render(
         report=report,
         # The table lists the worst runs first (stable: names stay sorted within a status).
         summaries=sorted(zip(summaries, views), key=lambda sv: -STATUS_RANK[sv[0].status]),
@@ -122,7 +105,7 @@ def render(report: Report, *, timestamp: str | None = None) -> str:
 
 def asset(name: str) -> str:
     """The text of ``templates/<name>`` (a stylesheet or script inlined into a page)."""
-    return resources.files("logscope.renderers").joinpath("templates", name).read_text(encoding="utf-8")
+    return templating.source(name)
 
 
 def _csp_hash(script: str) -> str:
