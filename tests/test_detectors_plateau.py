@@ -7,6 +7,7 @@ import pytest
 from detector_cases import decay, noisy, run_of
 
 from logscope.detectors import plateau
+from logscope.detectors._series import prepare
 
 
 def phases(found: list) -> list[str]:
@@ -83,3 +84,22 @@ def test_converged_despite_a_noise_dip_below_the_end_level() -> None:
     values[150:156] *= 0.96  # a 4% dip late in the flat tail, within the noise of real logs
     (f,) = plateau.detect(run_of(loss=noisy(values, 0.005)))
     assert f.evidence["phase"] == "converged" and 30 <= f.step <= 70
+
+
+def test_converged_step_of_a_noisy_loss_from_a_fitted_decay() -> None:
+    # 30% noise per point hides a 5% gain on the smoothed curve; a decay fitted to the whole curve
+    # places the step (issue 5). The noiseless curve's converged step is 3321.
+    n = 10_000
+    (f,) = plateau.detect(run_of(loss=noisy(decay(n, start=2.3, floor=1.2, tau=0.1), 0.3)))
+    assert f.evidence["phase"] == "converged"
+    assert abs(f.step - 3321) <= 0.05 * n
+    assert 0 < f.evidence["fit_half_width"] <= plateau.FIT_HALF_WIDTH
+    assert "fitted" in f.message
+
+
+def test_no_fitted_convergence_when_the_decay_model_does_not_fit() -> None:
+    n = 10_000
+    t = np.linspace(0, 1, n)
+    two_stages = np.where(t < 0.5, decay(n, start=2.3, floor=1.6, tau=0.05), 0.9 + 0.7 * np.exp(-(t - 0.5) / 0.02))
+    p = prepare(run_of(loss=noisy(two_stages, 0.3)).series[0])
+    assert plateau._fitted_convergence(p, fraction=0.05, max_gain=0.05, length=n - 1) is None

@@ -14,7 +14,9 @@ shows with p < ``alpha`` that the loss improved by less than the band. A plateau
 whether a drop ended it). Series whose noise band would exceed 50% are not
 judged. Separately, the *converged* step is where the rest
 of the run gained less than ``converged_fraction`` of the total improvement
-and less than ``converged_gain`` relative.
+and less than ``converged_gain`` relative; when the noise hides gains of that
+size on the smoothed curve, an exponential decay fitted to a loss places the
+step if it fits and its 95% interval is within ``FIT_HALF_WIDTH`` of the run.
 """
 
 from __future__ import annotations
@@ -380,10 +382,18 @@ def _converged(run: Run, p: Prepared, *, length: int, band: float, z_threshold: 
     if total <= width or z_end > float(zc.min()) + width:
         return None  # never improved (stuck) or ended worse than its best (overfitting, divergence)
     threshold = min(fraction * total, float(np.log1p(max_gain)) if p.log else np.inf)
+    fit: tuple[int, float, float, float] | None = None
     if 2 * se > threshold:
-        return None  # the noise hides gains of that size: convergence cannot be told
-    still = np.flatnonzero(zc - z_end >= threshold)
-    conv = int(still[-1]) + 1 if still.size else 0
+        # the noise hides gains of that size on the smoothed curve; a decay model fitted to the whole
+        # curve may still place the step, when it fits and its confidence interval is narrow
+        fit = _fitted_convergence(p, fraction=fraction, max_gain=max_gain, length=length) if p.log else None
+        if fit is None:
+            return None  # convergence cannot be told
+        conv, remaining, total, _ = fit
+    else:
+        still = np.flatnonzero(zc - z_end >= threshold)
+        conv = int(still[-1]) + 1 if still.size else 0
+        remaining = float(zc[conv]) - z_end if conv < nb else 0.0
     if conv >= nb:
         return None
     step = p.block_step(conv)
@@ -392,14 +402,16 @@ def _converged(run: Run, p: Prepared, *, length: int, band: float, z_threshold: 
     if share < min_share:
         return None
     trend = mann_kendall(p.by[conv:])
-    gained = float(np.expm1(zc[conv] - z_end)) if p.log else float(zc[conv] - z_end)
+    gained = float(np.expm1(remaining)) if p.log else remaining
     series = p.series
     pct = fmt(100 * share, 3)
     size = f"{fmt(100 * abs(gained), 2)}%" if p.log else fmt(abs(gained), 3)
     effect = f"improved it by only {size}" if gained >= 0 else f"left it {size} worse"
+    how = (f"; from an exponential decay fitted to the noisy curve, step known within ±{fmt(100 * fit[3], 2)}% "
+           "of the run" if fit is not None else "")
     message = (f"{series.name} converged by step {step}: the remaining {pct}% of the run ({last - step} steps) "
-               f"{effect} ({fmt(100 * (zc[conv] - z_end) / total, 2)}% of its total improvement; remaining "
-               f"trend p={trend.p_down:.2g}).")
+               f"{effect} ({fmt(100 * remaining / total, 2)}% of its total improvement; remaining "
+               f"trend p={trend.p_down:.2g}{how}).")
     evidence: dict[str, float | int | str | bool | None] = {
         "phase": "converged",
         "p_value": trend.p_down,
@@ -409,6 +421,79 @@ def _converged(run: Run, p: Prepared, *, length: int, band: float, z_threshold: 
         "gain_after": gained,
         "fraction": fraction,
     }
+    if fit is not None:
+        evidence["fit_half_width"] = fit[3]
     fixes = (f"stop at about step {step} (about {pct}% fewer steps) or spend the compute on a larger model or more data",
              f"use early stopping on {series.name} so later runs stop by themselves")
     return Finding("plateau", "info", run.name, (series.name,), step, last, message, evidence, fixes)
+
+
+#: Decay times (shares of the run) the fitted model tries.
+FIT_TAUS = np.geomspace(0.003, 3.0, 120)
+
+#: The fitted converged step is reported only when its 95% interval is at most this share of the run either side.
+FIT_HALF_WIDTH = 0.05
+
+#: ... and the fit's residual variance is at most this many times the series' noise variance (it fits).
+FIT_LACK = 2.0
+
+
+def _fitted_convergence(p: Prepared, *, fraction: float, max_gain: float,
+                        length: int) -> tuple[int, float, float, float] | None:
+    """Converged block from ``floor + A exp(-t / tau)`` fitted to a noisy loss, or None.
+
+    For each decay time tau on a grid, floor and A are least squares in loss
+    units weighted by 1/loss (relative errors, as the log scale sees them);
+    the best tau is the one with the least squared log residual. The step is
+    where the fitted curve's remaining gain falls to the converged threshold;
+    its 95% interval spans the steps of every tau whose residual sum is within
+    3.84 residual variances (inflated by (1 + phi) / (1 - phi) for AR(1)
+    residuals) of the best: the profile-likelihood interval. None when the
+    model does not fit (residual variance over ``FIT_LACK`` noise variances),
+    the interval is wider than ``FIT_HALF_WIDTH`` of the run either side, or no
+    decay to a positive floor fits. Returns (block, remaining log gain, total
+    log gain, interval half-width as a share of the run).
+    """
+    x, y = p.bx, p.by
+    span = float(x[-1] - x[0])
+    if span <= 0 or x.size < 8:
+        return None
+    t = (x - x[0]) / span
+    loss = np.exp(y)
+    w = 1.0 / loss  # weights: residual / loss is a relative error
+    e = np.exp(-t[None, :] / FIT_TAUS[:, None])
+    s11, s1y = float(np.dot(w, w)), float(w.sum())  # sums of w^2 and of w^2 * loss
+    s1e, see, sey = e @ (w * w), (e * e) @ (w * w), e @ w
+    det = s11 * see - s1e * s1e
+    ok = det > 1e-12 * s11 * see
+    det = np.where(ok, det, 1.0)
+    floor = (see * s1y - s1e * sey) / det
+    amp = (s11 * sey - s1e * s1y) / det
+    ok &= (floor > 0) & (amp > 0)
+    if not ok.any():
+        return None
+    curve = floor[:, None] + amp[:, None] * e
+    with np.errstate(invalid="ignore", divide="ignore"):
+        resid = y[None, :] - np.log(np.where(curve > 0, curve, np.nan))
+    rss = np.where(ok, np.sum(resid * resid, axis=1), np.inf)
+    rss = np.where(np.isfinite(rss), rss, np.inf)
+    k = int(np.argmin(rss))
+    if not np.isfinite(rss[k]):
+        return None
+    s2 = float(rss[k]) / max(t.size - 3, 1)
+    if s2 > FIT_LACK * p.sigma ** 2:
+        return None  # the decay model does not describe this curve
+    phi = ar1(resid[k])
+    near = np.flatnonzero(rss - rss[k] <= 3.84 * s2 * (1 + phi) / (1 - phi))
+    end = floor[near] + amp[near] * np.exp(-1.0 / FIT_TAUS[near])
+    total = np.log((floor[near] + amp[near]) / end)
+    threshold = np.minimum(fraction * total, float(np.log1p(max_gain)))
+    ratio = (end * np.exp(threshold) - floor[near]) / amp[near]  # exp(-c / tau) at the converged c
+    c = np.clip(-FIT_TAUS[near] * np.log(np.clip(ratio, 1e-300, 1.0)), 0.0, 1.0)
+    half = 0.5 * float(c.max() - c.min()) * span / length
+    if half > FIT_HALF_WIDTH:
+        return None  # the noise leaves the step too uncertain
+    best = int(np.flatnonzero(near == k)[0])
+    conv = min(int(np.searchsorted(t, c[best])), p.nb - 1)
+    level = float(np.log(floor[k] + amp[k] * e[k, conv]))
+    return conv, level - float(np.log(end[best])), float(total[best]), half
