@@ -307,21 +307,39 @@ def _fmt(v: float) -> str:
     return "0.0" if text == "-0.0" else text
 
 
+#: Coordinates k / 10 whose text :func:`_path` looks up instead of formatting, for k in
+#: [_TEXT_LOW, _TEXT_HIGH]: the chart and a margin around it (a report writes ~360,000 of them).
+_TEXT_LOW, _TEXT_HIGH = -2000, 10000
+_COORD_TEXT: np.ndarray | None = None
+
+
+def _coord_text() -> np.ndarray:
+    """``str(k / 10 + 0.0)`` for every k in [_TEXT_LOW, _TEXT_HIGH], made on first use (~4 ms)."""
+    global _COORD_TEXT
+    if _COORD_TEXT is None:
+        _COORD_TEXT = np.array([str(k / 10 + 0.0) for k in range(_TEXT_LOW, _TEXT_HIGH + 1)], dtype=object)
+    return _COORD_TEXT
+
+
 def _path(scale: _Scale, xs: Sequence[np.ndarray], ys: Sequence[np.ndarray]) -> str:
     out = []
     for x, y in zip(xs, ys):
         if not x.size:
             continue
-        px = np.round(np.asarray(scale.sx(x), dtype=np.float64), 1)
-        py = np.round(np.asarray(scale.sy(y), dtype=np.float64), 1)
-        # str() of a float rounded to one decimal is _fmt's text (shortest round-trip repr,
-        # "5.0" for 5; + 0.0 turns -0.0 into 0.0) while it is below 1e15: joined in C,
-        # ten times faster than formatting each of a report's ~200,000 coordinates
-        both = np.column_stack([px, py]).ravel() + 0.0
-        if both.size and float(np.max(np.abs(both))) < 1e15:
-            coords = " ".join(map(str, both.tolist()))
+        both = np.column_stack([np.asarray(scale.sx(x), dtype=np.float64),
+                                np.asarray(scale.sy(y), dtype=np.float64)]).ravel()
+        # np.round(v, 1) is rint(v * 10) / 10, and str() of that (+ 0.0 for -0.0) is _fmt's text
+        # (the shortest round-trip repr, "5.0" for 5) while it is below 1e15. Inside the table's
+        # range the text is looked up by k = rint(v * 10), ten times faster than formatting.
+        tenths = np.rint(both * 10.0)
+        if tenths.size and _TEXT_LOW <= float(tenths.min()) and float(tenths.max()) <= _TEXT_HIGH:
+            coords = " ".join(_coord_text()[tenths.astype(np.intp) - _TEXT_LOW].tolist())
         else:
-            coords = " ".join(f"{_fmt(a)} {_fmt(b)}" for a, b in zip(px.tolist(), py.tolist()))
+            rounded = np.round(both, 1) + 0.0
+            if float(np.max(np.abs(rounded))) < 1e15:
+                coords = " ".join(map(str, rounded.tolist()))
+            else:
+                coords = " ".join(_fmt(v) for v in rounded.tolist())
         out.append("M" + coords if x.size > 1 else f"M{coords}h0.1")
     return "".join(out)
 
