@@ -71,11 +71,15 @@ def _encode(o: Any, out: list[str], nl: str) -> None:
         inner = nl + INDENT
         sep = "[" + inner
         for value in o:
-            # strings and None inline (most values are): a call per leaf was half the time
+            # leaves inline (most values are): a call per leaf was half the time
             if isinstance(value, str):
                 out.append(sep + _escape(value))
             elif value is None:
                 out.append(sep + "null")
+            elif type(value) is int:
+                out.append(sep + int.__repr__(value))
+            elif type(value) is float:
+                out.append(sep + _float(value))
             else:
                 out.append(sep)
                 _encode(value, out, inner)
@@ -93,6 +97,10 @@ def _encode(o: Any, out: list[str], nl: str) -> None:
                 out.append(head + _escape(value))
             elif value is None:
                 out.append(head + "null")
+            elif type(value) is int:
+                out.append(head + int.__repr__(value))
+            elif type(value) is float:
+                out.append(head + _float(value))
             else:
                 out.append(head)
                 _encode(value, out, inner)
