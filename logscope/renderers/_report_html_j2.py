@@ -2,7 +2,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 JINJA2_VERSION = '3.1.6'
-SOURCE_SHA256 = '33853c908000c090fd287b34ac682bf34bbfd3d4442225f607fcd82fbc4ed1b5'
+SOURCE_SHA256 = '4c30183b7ffa5042951408e84422604acbaba6406a05649307eae75e364169bd'
 from jinja2.runtime import LoopContext, Macro, Markup, Namespace, TemplateNotFound, TemplateReference, TemplateRuntimeError, Undefined, escape, identity, internalcode, markup_join, missing, str_join
 name = 'report.html.j2'
 
@@ -24,6 +24,7 @@ def root(context, missing=missing):
     l_0_top_findings = resolve('top_findings')
     l_0_shared_hparams = resolve('shared_hparams')
     l_0_hparam_columns = resolve('hparam_columns')
+    l_0_table_rows = resolve('table_rows')
     l_0_hparams_hidden = resolve('hparams_hidden')
     l_0_comparison = resolve('comparison')
     l_0_c = resolve('c')
@@ -43,34 +44,28 @@ def root(context, missing=missing):
         def t_2(*unused):
             raise TemplateRuntimeError("No filter named 'dictsort' found.")
     try:
-        t_3 = environment.filters['join']
+        t_3 = environment.filters['length']
     except KeyError:
         @internalcode
         def t_3(*unused):
-            raise TemplateRuntimeError("No filter named 'join' found.")
+            raise TemplateRuntimeError("No filter named 'length' found.")
     try:
-        t_4 = environment.filters['length']
+        t_4 = environment.filters['num']
     except KeyError:
         @internalcode
         def t_4(*unused):
-            raise TemplateRuntimeError("No filter named 'length' found.")
+            raise TemplateRuntimeError("No filter named 'num' found.")
     try:
-        t_5 = environment.filters['num']
+        t_5 = environment.filters['scalar']
     except KeyError:
         @internalcode
         def t_5(*unused):
-            raise TemplateRuntimeError("No filter named 'num' found.")
+            raise TemplateRuntimeError("No filter named 'scalar' found.")
     try:
-        t_6 = environment.filters['scalar']
+        t_6 = environment.tests['none']
     except KeyError:
         @internalcode
         def t_6(*unused):
-            raise TemplateRuntimeError("No filter named 'scalar' found.")
-    try:
-        t_7 = environment.tests['none']
-    except KeyError:
-        @internalcode
-        def t_7(*unused):
             raise TemplateRuntimeError("No test named 'none' found.")
     pass
     yield '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n<meta name="color-scheme" content="light dark">\n<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; img-src data:; script-src \''
@@ -82,9 +77,9 @@ def root(context, missing=missing):
     yield '</title>\n<style>\n'
     yield escape((undefined(name='style') if l_0_style is missing else l_0_style))
     yield '</style>\n</head>\n<body>\n<main>\n<header class="top">\n<h1>logscope report</h1>\n<p>'
-    yield escape(t_4((undefined(name='summaries') if l_0_summaries is missing else l_0_summaries)))
+    yield escape(t_3((undefined(name='summaries') if l_0_summaries is missing else l_0_summaries)))
     yield ' run'
-    yield escape(('s' if (t_4((undefined(name='summaries') if l_0_summaries is missing else l_0_summaries)) != 1) else cond_expr_undefined("the inline if-expression on line 17 in 'report.html.j2' evaluated to false and no else section was defined.")))
+    yield escape(('s' if (t_3((undefined(name='summaries') if l_0_summaries is missing else l_0_summaries)) != 1) else cond_expr_undefined("the inline if-expression on line 17 in 'report.html.j2' evaluated to false and no else section was defined.")))
     yield ' · logscope '
     yield escape(environment.getattr((undefined(name='report') if l_0_report is missing else l_0_report), 'logscope_version'))
     if (undefined(name='timestamp') if l_0_timestamp is missing else l_0_timestamp):
@@ -114,16 +109,16 @@ def root(context, missing=missing):
     if (undefined(name='files_not_read') if l_0_files_not_read is missing else l_0_files_not_read):
         pass
         yield '<li><a class="chip info" href="#files-not-read">'
-        yield escape(t_4((undefined(name='files_not_read') if l_0_files_not_read is missing else l_0_files_not_read)))
+        yield escape(t_3((undefined(name='files_not_read') if l_0_files_not_read is missing else l_0_files_not_read)))
         yield ' file'
-        yield escape(('s' if (t_4((undefined(name='files_not_read') if l_0_files_not_read is missing else l_0_files_not_read)) != 1) else cond_expr_undefined("the inline if-expression on line 27 in 'report.html.j2' evaluated to false and no else section was defined.")))
+        yield escape(('s' if (t_3((undefined(name='files_not_read') if l_0_files_not_read is missing else l_0_files_not_read)) != 1) else cond_expr_undefined("the inline if-expression on line 27 in 'report.html.j2' evaluated to false and no else section was defined.")))
         yield ' not read</a></li>\n'
     if (undefined(name='settings') if l_0_settings is missing else l_0_settings):
         pass
         yield '<li><a class="chip info" href="#unused-overrides">'
-        yield escape(t_4((undefined(name='settings') if l_0_settings is missing else l_0_settings)))
+        yield escape(t_3((undefined(name='settings') if l_0_settings is missing else l_0_settings)))
         yield ' unused role override'
-        yield escape(('s' if (t_4((undefined(name='settings') if l_0_settings is missing else l_0_settings)) != 1) else cond_expr_undefined("the inline if-expression on line 30 in 'report.html.j2' evaluated to false and no else section was defined.")))
+        yield escape(('s' if (t_3((undefined(name='settings') if l_0_settings is missing else l_0_settings)) != 1) else cond_expr_undefined("the inline if-expression on line 30 in 'report.html.j2' evaluated to false and no else section was defined.")))
         yield '</a></li>\n'
     yield '</ul>\n'
     if (undefined(name='top_findings') if l_0_top_findings is missing else l_0_top_findings):
@@ -154,7 +149,7 @@ def root(context, missing=missing):
             yield '<code>'
             yield escape(l_1_k)
             yield '</code> = '
-            yield escape(t_6(l_1_v))
+            yield escape(t_5(l_1_v))
             yield escape(('; ' if (not environment.getattr(l_1_loop, 'last')) else cond_expr_undefined("the inline if-expression on line 45 in 'report.html.j2' evaluated to false and no else section was defined.")))
         l_1_loop = l_1_k = l_1_v = missing
         yield '</p>\n'
@@ -171,7 +166,7 @@ def root(context, missing=missing):
         yield ')</button>\n'
     l_1_status = l_1_n = missing
     yield '<span class="shown" id="shown" aria-live="polite"></span>\n</div>\n<div class="scroll'
-    yield escape((' tall' if (t_4((undefined(name='summaries') if l_0_summaries is missing else l_0_summaries)) > 25) else cond_expr_undefined("the inline if-expression on line 55 in 'report.html.j2' evaluated to false and no else section was defined.")))
+    yield escape((' tall' if (t_3((undefined(name='summaries') if l_0_summaries is missing else l_0_summaries)) > 25) else cond_expr_undefined("the inline if-expression on line 55 in 'report.html.j2' evaluated to false and no else section was defined.")))
     yield '">\n<table id="runs">\n<thead><tr>\n<th data-sort="text">run</th><th data-sort="num">status</th><th data-sort="text">findings</th><th>worst finding</th>\n<th class="n" data-sort="num">best value</th><th class="n" data-sort="num">at step</th><th class="n" data-sort="num">steps since best</th>\n'
     for l_1_h in (undefined(name='hparam_columns') if l_0_hparam_columns is missing else l_0_hparam_columns):
         _loop_vars = {}
@@ -181,99 +176,14 @@ def root(context, missing=missing):
         yield '</code></th>'
     l_1_h = missing
     yield '</tr></thead>\n<tbody>\n'
-    for (l_1_s, l_1_view) in (undefined(name='summaries') if l_0_summaries is missing else l_0_summaries):
-        l_1_status_rank = resolve('status_rank')
-        _loop_vars = {}
-        pass
-        yield '<tr data-status="'
-        yield escape(environment.getattr(l_1_s, 'status'))
-        yield '">\n<td class="run">'
-        if l_1_view:
-            pass
-            yield '<a href="#run-'
-            yield escape(environment.getattr(l_1_view, 'index'))
-            yield '"><code>'
-            yield escape(environment.getattr(environment.getattr(l_1_s, 'run'), 'name'))
-            yield '</code></a>'
-        else:
-            pass
-            yield '<code>'
-            yield escape(environment.getattr(environment.getattr(l_1_s, 'run'), 'name'))
-            yield '</code>'
-        yield '</td>\n<td data-v="'
-        yield escape(environment.getitem((undefined(name='status_rank') if l_1_status_rank is missing else l_1_status_rank), environment.getattr(l_1_s, 'status')))
-        yield '"><span class="chip '
-        yield escape(environment.getattr(l_1_s, 'status'))
-        yield '">'
-        yield escape(environment.getattr(l_1_s, 'status'))
-        yield '</span></td>\n<td data-v="'
-        yield escape(t_3(context.eval_ctx, environment.getattr(l_1_s, 'kinds'), ' '))
-        yield '"><span class="kinds">'
-        t_8 = 1
-        for l_2_k in environment.getattr(l_1_s, 'kinds'):
-            _loop_vars = {}
-            pass
-            yield '<span class="kind">'
-            yield escape(l_2_k)
-            yield '</span>'
-            t_8 = 0
-        l_2_k = missing
-        if t_8:
-            pass
-            yield '<span class="muted">—</span>'
-        yield '</span></td>\n<td class="msg">'
-        if environment.getattr(l_1_s, 'worst'):
-            pass
-            yield '<span title="'
-            yield escape(environment.getattr(environment.getattr(l_1_s, 'worst'), 'message'))
-            yield '">'
-            yield escape(environment.getattr(environment.getattr(l_1_s, 'worst'), 'message'))
-            yield '</span>'
-        else:
-            pass
-            yield '<span class="muted">—</span>'
-        yield '</td>\n'
-        if environment.getattr(l_1_s, 'best'):
-            pass
-            yield '<td class="n" data-v="'
-            yield escape(environment.getattr(environment.getattr(l_1_s, 'best'), 'value'))
-            yield '"><span class="num">'
-            yield escape(t_5(environment.getattr(environment.getattr(l_1_s, 'best'), 'value')))
-            yield '</span><br><code class="muted">'
-            yield escape(environment.getattr(environment.getattr(l_1_s, 'best'), 'series'))
-            yield '</code></td>\n<td class="n" data-v="'
-            yield escape(environment.getattr(environment.getattr(l_1_s, 'best'), 'step'))
-            yield '">'
-            yield escape(t_1(environment.getattr(environment.getattr(l_1_s, 'best'), 'step')))
-            yield '</td>\n<td class="n" data-v="'
-            yield escape(environment.getattr(environment.getattr(l_1_s, 'best'), 'steps_since'))
-            yield '">'
-            yield escape(t_1(environment.getattr(environment.getattr(l_1_s, 'best'), 'steps_since')))
-            yield '</td>\n'
-        else:
-            pass
-            yield '<td class="n muted" data-v="">—</td><td class="n muted" data-v="">—</td><td class="n muted" data-v="">—</td>\n'
-        for l_2_h in (undefined(name='hparam_columns') if l_0_hparam_columns is missing else l_0_hparam_columns):
-            _loop_vars = {}
-            pass
-            yield '<td>'
-            if (l_2_h in environment.getattr(environment.getattr(l_1_s, 'run'), 'hparams')):
-                pass
-                yield escape(t_6(environment.getitem(environment.getattr(environment.getattr(l_1_s, 'run'), 'hparams'), l_2_h)))
-            else:
-                pass
-                yield '<span class="muted">—</span>'
-            yield '</td>'
-        l_2_h = missing
-        yield '</tr>\n'
-    l_1_s = l_1_view = l_1_status_rank = missing
+    yield escape((undefined(name='table_rows') if l_0_table_rows is missing else l_0_table_rows))
     yield '</tbody>\n</table>\n</div>\n'
     if (undefined(name='hparams_hidden') if l_0_hparams_hidden is missing else l_0_hparams_hidden):
         pass
         yield '<p class="note">'
         yield escape((undefined(name='hparams_hidden') if l_0_hparams_hidden is missing else l_0_hparams_hidden))
         yield ' more hyperparameter'
-        yield escape(('s' if ((undefined(name='hparams_hidden') if l_0_hparams_hidden is missing else l_0_hparams_hidden) != 1) else cond_expr_undefined("the inline if-expression on line 83 in 'report.html.j2' evaluated to false and no else section was defined.")))
+        yield escape(('s' if ((undefined(name='hparams_hidden') if l_0_hparams_hidden is missing else l_0_hparams_hidden) != 1) else cond_expr_undefined("the inline if-expression on line 67 in 'report.html.j2' evaluated to false and no else section was defined.")))
         yield " differ between runs; each run's section lists all of them.</p>\n"
     yield '<p class="note">Best value: the best point of each run\'s headline series (validation before training, a loss before other metrics), with its step and the steps logged after it.</p>\n</section>\n\n'
     if (undefined(name='comparison') if l_0_comparison is missing else l_0_comparison):
@@ -362,14 +272,14 @@ def root(context, missing=missing):
         yield '</code></h2>\n</header>\n<p class="meta">'
         yield escape(environment.getattr(environment.getattr((undefined(name='s') if l_1_s is missing else l_1_s), 'run'), 'format'))
         yield ' · '
-        yield escape(t_4(environment.getattr(environment.getattr((undefined(name='s') if l_1_s is missing else l_1_s), 'run'), 'series')))
+        yield escape(t_3(environment.getattr(environment.getattr((undefined(name='s') if l_1_s is missing else l_1_s), 'run'), 'series')))
         yield ' series'
         if environment.getattr((undefined(name='s') if l_1_s is missing else l_1_s), 'best'):
             pass
             yield ' · best <code>'
             yield escape(environment.getattr(environment.getattr((undefined(name='s') if l_1_s is missing else l_1_s), 'best'), 'series'))
             yield '</code> '
-            yield escape(t_5(environment.getattr(environment.getattr((undefined(name='s') if l_1_s is missing else l_1_s), 'best'), 'value')))
+            yield escape(t_4(environment.getattr(environment.getattr((undefined(name='s') if l_1_s is missing else l_1_s), 'best'), 'value')))
             yield ' at step '
             yield escape(t_1(environment.getattr(environment.getattr((undefined(name='s') if l_1_s is missing else l_1_s), 'best'), 'step')))
             if environment.getattr(environment.getattr((undefined(name='s') if l_1_s is missing else l_1_s), 'best'), 'steps_since'):
@@ -474,13 +384,13 @@ def root(context, missing=missing):
                         yield '<code>'
                         yield escape(l_3_name)
                         yield '</code>'
-                        yield escape((', ' if (not environment.getattr(l_3_loop, 'last')) else cond_expr_undefined("the inline if-expression on line 163 in 'report.html.j2' evaluated to false and no else section was defined.")))
+                        yield escape((', ' if (not environment.getattr(l_3_loop, 'last')) else cond_expr_undefined("the inline if-expression on line 147 in 'report.html.j2' evaluated to false and no else section was defined.")))
                     l_3_loop = l_3_name = missing
-                if (not t_7(environment.getattr(l_2_f, 'step'))):
+                if (not t_6(environment.getattr(l_2_f, 'step'))):
                     pass
                     yield ' · step '
                     yield escape(t_1(environment.getattr(l_2_f, 'step')))
-                    if ((not t_7(environment.getattr(l_2_f, 'end_step'))) and (environment.getattr(l_2_f, 'end_step') != environment.getattr(l_2_f, 'step'))):
+                    if ((not t_6(environment.getattr(l_2_f, 'end_step'))) and (environment.getattr(l_2_f, 'end_step') != environment.getattr(l_2_f, 'step'))):
                         pass
                         yield '–'
                         yield escape(t_1(environment.getattr(l_2_f, 'end_step')))
@@ -499,7 +409,7 @@ def root(context, missing=missing):
                             yield '<tr><th scope="row">'
                             yield escape(l_3_k)
                             yield '</th><td>'
-                            yield escape(t_6(l_3_val))
+                            yield escape(t_5(l_3_val))
                             yield '</td></tr>\n'
                         l_3_k = l_3_val = missing
                         yield '</tbody></table></div>\n'
@@ -524,7 +434,7 @@ def root(context, missing=missing):
         if environment.getattr(environment.getattr((undefined(name='s') if l_1_s is missing else l_1_s), 'run'), 'hparams'):
             pass
             yield '<details>\n<summary>Hyperparameters ('
-            yield escape(t_4(environment.getattr(environment.getattr((undefined(name='s') if l_1_s is missing else l_1_s), 'run'), 'hparams')))
+            yield escape(t_3(environment.getattr(environment.getattr((undefined(name='s') if l_1_s is missing else l_1_s), 'run'), 'hparams')))
             yield ')</summary>\n<div class="scroll"><table><tbody>\n'
             for (l_2_k, l_2_val) in t_2(environment.getattr(environment.getattr((undefined(name='s') if l_1_s is missing else l_1_s), 'run'), 'hparams')):
                 _loop_vars = {}
@@ -532,12 +442,12 @@ def root(context, missing=missing):
                 yield '<tr><th scope="row"><code>'
                 yield escape(l_2_k)
                 yield '</code></th><td>'
-                yield escape(t_6(l_2_val))
+                yield escape(t_5(l_2_val))
                 yield '</td></tr>\n'
             l_2_k = l_2_val = missing
             yield '</tbody></table></div>\n</details>\n'
         yield '<details>\n<summary>Series read ('
-        yield escape(t_4(environment.getattr(l_1_v, 'series_rows')))
+        yield escape(t_3(environment.getattr(l_1_v, 'series_rows')))
         yield ')</summary>\n<div class="scroll"><table>\n<thead><tr><th>series</th><th>split</th><th>metric</th><th>better</th><th class="n">points</th><th class="n">steps</th><th class="n">min</th><th class="n">max</th><th class="n">last</th><th class="n">NaN/inf</th></tr></thead>\n<tbody>\n'
         for l_2_r in environment.getattr(l_1_v, 'series_rows'):
             _loop_vars = {}
@@ -553,7 +463,7 @@ def root(context, missing=missing):
             yield '</td>\n<td class="n">'
             yield escape(t_1(environment.getattr(l_2_r, 'points')))
             yield '</td><td class="n">'
-            if (not t_7(environment.getattr(l_2_r, 'first_step'))):
+            if (not t_6(environment.getattr(l_2_r, 'first_step'))):
                 pass
                 yield escape(t_1(environment.getattr(l_2_r, 'first_step')))
                 yield '–'
@@ -562,11 +472,11 @@ def root(context, missing=missing):
                 pass
                 yield '—'
             yield '</td>\n<td class="n">'
-            yield escape(t_6(environment.getattr(l_2_r, 'min')))
+            yield escape(t_5(environment.getattr(l_2_r, 'min')))
             yield '</td><td class="n">'
-            yield escape(t_6(environment.getattr(l_2_r, 'max')))
+            yield escape(t_5(environment.getattr(l_2_r, 'max')))
             yield '</td><td class="n">'
-            yield escape(t_6(environment.getattr(l_2_r, 'last')))
+            yield escape(t_5(environment.getattr(l_2_r, 'last')))
             yield '</td><td class="n">'
             yield escape((environment.getattr(l_2_r, 'nonfinite') or ''))
             yield '</td></tr>\n'
@@ -593,7 +503,7 @@ def root(context, missing=missing):
     if (undefined(name='settings') if l_0_settings is missing else l_0_settings):
         pass
         yield '<section class="run" id="unused-overrides" aria-labelledby="unused-overrides-title">\n<h2 id="unused-overrides-title">Unused role overrides ('
-        yield escape(t_4((undefined(name='settings') if l_0_settings is missing else l_0_settings)))
+        yield escape(t_3((undefined(name='settings') if l_0_settings is missing else l_0_settings)))
         yield ')</h2>\n<ul class="warnings">\n'
         for l_1_w in (undefined(name='settings') if l_0_settings is missing else l_0_settings):
             _loop_vars = {}
@@ -609,7 +519,7 @@ def root(context, missing=missing):
     if (undefined(name='files_not_read') if l_0_files_not_read is missing else l_0_files_not_read):
         pass
         yield '<section class="run" id="files-not-read" aria-labelledby="files-not-read-title">\n<h2 id="files-not-read-title">Files not read ('
-        yield escape(t_4((undefined(name='files_not_read') if l_0_files_not_read is missing else l_0_files_not_read)))
+        yield escape(t_3((undefined(name='files_not_read') if l_0_files_not_read is missing else l_0_files_not_read)))
         yield ')</h2>\n<ul class="warnings">\n'
         for l_1_w in (undefined(name='files_not_read') if l_0_files_not_read is missing else l_0_files_not_read):
             _loop_vars = {}
@@ -630,4 +540,4 @@ def root(context, missing=missing):
     yield '</script>\n</body>\n</html>\n'
 
 blocks = {}
-debug_info = '7=72&8=74&9=76&11=78&17=80&20=90&21=92&23=98&24=102&26=109&27=112&29=116&30=119&33=124&35=127&36=131&44=142&45=146&50=157&51=161&55=169&60=171&63=179&64=184&65=186&66=199&67=205&68=220&69=231&70=234&71=240&72=244&76=251&82=266&83=269&88=274&89=276&92=280&94=302&96=308&99=318&100=320&101=323&107=329&119=332&120=335&123=339&124=343&125=346&127=350&128=354&130=358&131=384&133=387&135=392&137=398&140=414&141=416&142=419&144=423&147=426&148=429&154=434&155=437&158=440&160=444&161=448&162=454&163=462&164=483&165=485&167=488&170=491&174=501&176=504&186=519&188=522&190=524&196=535&200=537&201=541&202=549&203=560&208=570&211=573&218=588&220=591&222=593&228=604&230=607&232=609&238=622&240=624'
+debug_info = '7=67&8=69&9=71&11=73&17=75&20=85&21=87&23=93&24=97&26=104&27=107&29=111&30=114&33=119&35=122&36=126&44=137&45=141&50=152&51=156&55=164&60=166&63=174&66=176&67=179&72=184&73=186&76=190&78=212&80=218&83=228&84=230&85=233&91=239&103=242&104=245&107=249&108=253&109=256&111=260&112=264&114=268&115=294&117=297&119=302&121=308&124=324&125=326&126=329&128=333&131=336&132=339&138=344&139=347&142=350&144=354&145=358&146=364&147=372&148=393&149=395&151=398&154=401&158=411&160=414&170=429&172=432&174=434&180=445&184=447&185=451&186=459&187=470&192=480&195=483&202=498&204=501&206=503&212=514&214=517&216=519&222=532&224=534'
