@@ -125,12 +125,14 @@ def _analyze(
     if compact:
         # Imported here: the renderers import the model, not the pipeline.
         from .renderers.htmlreport import drawn_runs
-        from .renderers.summary import summarize
+        from .renderers.summary import summarize, summarize_replaced
 
-        whole = make_whole(report.runs, drawn_runs(summarize(report)), sources, origin, roles=roles,
+        summaries = summarize(report)
+        whole = make_whole(report.runs, drawn_runs(summaries), sources, origin, roles=roles,
                            executor=executor, progress=progress)
         report = Report(runs=tuple(whole), findings=report.findings, warnings=report.warnings,
                         logscope_version=report.logscope_version, config=report.config)
+        summarize_replaced(report, summaries)  # the renderers' summaries, the sketches' reused
     return report
 
 

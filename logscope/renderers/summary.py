@@ -92,6 +92,20 @@ def summarize(report: Report) -> list[RunSummary]:
     return list(summaries)
 
 
+def summarize_replaced(report: Report, before: Sequence[RunSummary]) -> list[RunSummary]:
+    """``summarize(report)`` for a report that is ``before``'s with some runs replaced by others of
+    the same names (the whole runs ``analyze`` reads again to draw): only those are summarized
+    again (the whole 2,000-run summary costs 0.06 s), and the result is remembered as summarize's.
+    """
+    global _LAST
+    if len(before) != len(report.runs) or any(s.run.name != run.name for s, run in zip(before, report.runs)):
+        return summarize(report)
+    summaries = [s if s.run is run else RunSummary(run=run, findings=s.findings, status=s.status, best=best_of(run))
+                 for s, run in zip(before, report.runs)]
+    _LAST = (weakref.ref(report), summaries)
+    return list(summaries)
+
+
 def _summarize(report: Report) -> list[RunSummary]:
     by_run: dict[str, list[Finding]] = {}
     for f in report.findings:
