@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 
 import numpy as np
 import pytest
@@ -14,6 +15,9 @@ from hypothesis import strategies as st
 from logscope import synth
 from logscope.detectors import DETECTORS, run_detectors
 from logscope.model import SEVERITIES, Finding, Run
+
+#: A step number or step count of four digits or more written without thousands separators.
+UNSEPARATED_STEP = re.compile(r"\bsteps? ~?\d{4}|\b\d{4,} steps\b")
 
 KINDS = {"nan", "divergence", "spike", "plateau", "overfitting", "underfitting", "noisy", "suspicious"}
 
@@ -42,6 +46,8 @@ def check(finding: Finding) -> None:
     assert 0.0 <= p <= 1.0
     if finding.step is not None and finding.end_step is not None:
         assert finding.step <= finding.end_step
+    for text in (finding.message, *finding.fixes):  # step numbers read like the headline's: 1,520 (issue 6)
+        assert not UNSEPARATED_STEP.search(text), text
 
 
 EDGE = {

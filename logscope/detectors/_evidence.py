@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..model import Run, Scalar
-from ._series import by_metric, fmt, value_at
+from ._series import by_metric, fmt, step_text, value_at
 from ._stats import median
 
 
@@ -31,7 +31,7 @@ class DivergenceContext:
             out.append((1.0, f"lower the peak learning rate about {factor}x (the loss began rising at "
                              f"lr={fmt(self.lr_onset, 3)}, {fmt(self.lr_ratio, 3)}x its starting value)"))
             out.append((3.0, f"lengthen the warm-up (the learning rate had reached {fmt(self.lr_onset, 3)} "
-                             f"by step {self.onset_step})"))
+                             f"by step {step_text(self.onset_step)})"))
         elif self.lr_onset is not None:
             out.append((1.0, f"lower the learning rate about 10x (it was {fmt(self.lr_onset, 3)} when the loss "
                              "began rising)"))

@@ -255,6 +255,11 @@ def fmt(value: float | int | None, digits: int = 4) -> str:
     return f"{value:.{digits}g}"
 
 
+def step_text(step: float | int) -> str:
+    """A step number or step count for a message, with thousands separators like the headline: 1,520."""
+    return f"{int(step):,}"
+
+
 def merge(findings: Sequence[Finding], tolerance: float) -> list[Finding]:
     """Merge findings of the same kind whose onsets are within ``tolerance`` steps.
 

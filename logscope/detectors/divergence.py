@@ -20,7 +20,7 @@ import numpy as np
 from ..model import Finding, Run
 from ..smoothing import rolling_median
 from . import _evidence
-from ._series import FRACTIONS, Prepared, fmt, headline, merge, prepare, run_span
+from ._series import FRACTIONS, Prepared, fmt, headline, merge, prepare, run_span, step_text
 from ._stats import mann_kendall, median
 
 
@@ -127,15 +127,15 @@ def _finding(run: Run, p: Prepared, hit: _Hit) -> Finding:
     }
     if p.log:
         evidence["rise_ratio"] = end_value / best_value
-        change = f"{fmt(best_value)} at step {best_step} to {fmt(end_value)} ({fmt(end_value / best_value, 3)}x)"
+        change = f"{fmt(best_value)} at step {step_text(best_step)} to {fmt(end_value)} ({fmt(end_value / best_value, 3)}x)"
     else:
-        change = f"{fmt(best_value)} at step {best_step} to {fmt(end_value)}"
+        change = f"{fmt(best_value)} at step {step_text(best_step)} to {fmt(end_value)}"
     context = _evidence.lr_and_grad(run, onset_step, best_step)
     evidence.update(context.evidence)
     what = "rise" if series.direction == "min" else "collapse"
-    tail = f"; it became non-finite at step {nan_step}" if nan_step is not None else ""
+    tail = f"; it became non-finite at step {step_text(nan_step)}" if nan_step is not None else ""
     message = (
-        f"{series.name} began a sustained {what} at step {onset_step}, from {change} "
+        f"{series.name} began a sustained {what} at step {step_text(onset_step)}, from {change} "
         f"(trend p={hit.p_value:.2g}){context.clause}{tail}."
     )
     return Finding(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import Finding, Run
+from ._series import step_text
 
 FIXES = (
     "lower the learning rate (start with a factor of 10) or add warm-up",
@@ -45,7 +46,7 @@ def detect(run: Run, *, include_other: bool = True) -> list[Finding]:
         if first > 0:
             evidence["last_finite_step"] = int(series.steps[first - 1])
             evidence["last_finite_value"] = float(series.values[first - 1])
-            before = f" (last finite value {series.values[first - 1]:.4g} at step {int(series.steps[first - 1])})"
+            before = f" (last finite value {series.values[first - 1]:.4g} at step {step_text(series.steps[first - 1])})"
         findings.append(
             Finding(
                 kind="nan",
@@ -55,7 +56,7 @@ def detect(run: Run, *, include_other: bool = True) -> list[Finding]:
                 step=int(series.steps[first]),
                 end_step=int(series.steps[-1]),
                 message=(
-                    f"{series.name} became {word} at step {int(series.steps[first])}{before}; "
+                    f"{series.name} became {word} at step {step_text(series.steps[first])}{before}; "
                     f"{count} of {len(series)} points are non-finite."
                 ),
                 evidence=evidence,

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..model import Finding, Run, Series
 from ..smoothing import rolling_median
-from ._series import Prepared, fmt, merge, pairs, prepare, run_span
+from ._series import Prepared, fmt, merge, pairs, prepare, run_span, step_text
 from ._stats import mann_kendall, median
 
 
@@ -140,9 +140,9 @@ def _judge(run: Run, pv: Prepared, pt: Prepared, *, alpha: float, z_threshold: f
     if gap_best is not None and gap_end is not None:
         gap_text = f"; the generalisation gap grew from {fmt(gap_best, 3)} to {fmt(gap_end, 3)}"
     message = (
-        f"{val.name} (smoothed) was best at step {best_step} ({fmt(best_value)}) and ended {worse} ({fmt(end_value)}) "
-        f"{last_step - best_step} steps later while {pt.series.name} kept improving "
-        f"(trend p={trend.p_up:.2g}){gap_text}; its best logged value was {fmt(ck_value)} at step {ck_step}."
+        f"{val.name} (smoothed) was best at step {step_text(best_step)} ({fmt(best_value)}) and ended {worse} ({fmt(end_value)}) "
+        f"{step_text(last_step - best_step)} steps later while {pt.series.name} kept improving "
+        f"(trend p={trend.p_up:.2g}){gap_text}; its best logged value was {fmt(ck_value)} at step {step_text(ck_step)}."
     )
     return Finding(
         kind="overfitting",
@@ -220,13 +220,13 @@ def _early_stopping(pv: Prepared, best_step: int, min_delta_oriented: float) -> 
 
 def _fixes(val: Series, ck_step: int, ck_value: float, patience: int, min_delta: float, stop_step: int | None,
            last_step: int, pv: Prepared, gap_best: float | None, gap_end: float | None) -> tuple[str, ...]:
-    out = [f"restore the checkpoint from step {ck_step} ({val.name} {fmt(ck_value)}, its best logged value), "
+    out = [f"restore the checkpoint from step {step_text(ck_step)} ({val.name} {fmt(ck_value)}, its best logged value), "
            "or the nearest saved one"]
     first_step = int(pv.steps[0])
     if stop_step is not None:
         saved = 100 * (last_step - stop_step) / max(last_step - first_step, 1)
         out.append(f"stop early on {val.name} with patience={patience} evaluations and min_delta={fmt(min_delta, 2)}: "
-                   f"it would have stopped at step {stop_step}, saving {fmt(saved, 2)}% of the steps")
+                   f"it would have stopped at step {step_text(stop_step)}, saving {fmt(saved, 2)}% of the steps")
     else:
         out.append(f"stop early on {val.name} with patience={patience} evaluations and min_delta={fmt(min_delta, 2)}")
     early = (ck_step - first_step) / max(last_step - first_step, 1) < 0.3

@@ -28,7 +28,7 @@ import numpy as np
 from ..model import Finding, Run, Series, SeverityName
 from ..smoothing import rolling_median
 from ._evidence import lr_drop
-from ._series import Prepared, by_metric, fmt, headline, is_total, pairs, prepare, run_span, value_at
+from ._series import Prepared, by_metric, fmt, headline, is_total, pairs, prepare, run_span, step_text, value_at
 from ._stats import ar1, mann_kendall, median, norm_sf, theil_sen
 
 
@@ -286,7 +286,7 @@ def _stuck(run: Run, p: Prepared, z: np.ndarray, i: int, j: int, seg: tuple[floa
         "chance_classes": chance,
     }
     note = f", about ln({chance}) = {fmt(float(np.log(chance)))}, a uniform guess over {chance} classes" if chance else ""
-    whole = " for the whole run" if j >= p.nb - 1 else f" until step {end}"
+    whole = " for the whole run" if j >= p.nb - 1 else f" until step {step_text(end)}"
     message = (f"{series.name} was stuck from the start{whole} ({fmt(share, 3)}% of the run) at {fmt(level)}{note} "
                f"({_flat_text(p_trend, p_flat, width, p.log)}).")
     return Finding("plateau", "warning", run.name, (series.name,), start, end, message, evidence,
@@ -316,7 +316,7 @@ def _mid_run(run: Run, p: Prepared, z: np.ndarray, r: np.ndarray, i: int, j: int
     how = (f", when the learning rate dropped from {fmt(float(drop['lr_before'] or 0), 3)} to "
            f"{fmt(float(drop['lr_after'] or 0), 3)}"
            if by_lr else " on its own" if drop.get("ended_by_lr_drop") is False else "")
-    message = (f"{series.name} stalled at {fmt(level)} from step {start} to {end} ({fmt(share, 3)}% of the run) "
+    message = (f"{series.name} stalled at {fmt(level)} from step {step_text(start)} to {step_text(end)} ({fmt(share, 3)}% of the run) "
                f"before improving again{how} ({_flat_text(p_trend, p_flat, width, p.log)}).")
     severity: SeverityName = "info" if by_lr or share < 20 else "warning"
     return Finding("plateau", severity, run.name, (series.name,), start, end, message, evidence,
@@ -358,7 +358,7 @@ def _stuck_fixes(run: Run, start: int, chance: int | None) -> tuple[str, ...]:
 
 def _mid_fixes(start: int, end: int, by_lr: bool) -> tuple[str, ...]:
     if by_lr:
-        return (f"drop the learning rate earlier: the plateau from step {start} ended only when it fell at step ~{end}; "
+        return (f"drop the learning rate earlier: the plateau from step {step_text(start)} ended only when it fell at step ~{step_text(end)}; "
                 "a plateau-triggered schedule (ReduceLROnPlateau) would have cut it short",
                 "check the initialisation and the data pipeline if plateaus recur")
     return ("raise the learning rate or change the schedule (warm restarts, one-cycle) to leave the plateau sooner",
@@ -409,7 +409,7 @@ def _converged(run: Run, p: Prepared, *, length: int, band: float, z_threshold: 
     effect = f"improved it by only {size}" if gained >= 0 else f"left it {size} worse"
     how = (f"; from an exponential decay fitted to the noisy curve, step known within ±{fmt(100 * fit[3], 2)}% "
            "of the run" if fit is not None else "")
-    message = (f"{series.name} converged by step {step}: the remaining {pct}% of the run ({last - step} steps) "
+    message = (f"{series.name} converged by step {step_text(step)}: the remaining {pct}% of the run ({step_text(last - step)} steps) "
                f"{effect} ({fmt(100 * remaining / total, 2)}% of its total improvement; remaining "
                f"trend p={trend.p_down:.2g}{how}).")
     evidence: dict[str, float | int | str | bool | None] = {
@@ -423,7 +423,7 @@ def _converged(run: Run, p: Prepared, *, length: int, band: float, z_threshold: 
     }
     if fit is not None:
         evidence["fit_half_width"] = fit[3]
-    fixes = (f"stop at about step {step} (about {pct}% fewer steps) or spend the compute on a larger model or more data",
+    fixes = (f"stop at about step {step_text(step)} (about {pct}% fewer steps) or spend the compute on a larger model or more data",
              f"use early stopping on {series.name} so later runs stop by themselves")
     return Finding("plateau", "info", run.name, (series.name,), step, last, message, evidence, fixes)
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..model import Finding, Run
 from ..smoothing import rolling_median, window_medians
-from ._series import FRACTIONS, Prepared, blocks, fmt, headline, merge, prepare, run_span
+from ._series import FRACTIONS, Prepared, blocks, fmt, headline, merge, prepare, run_span, step_text
 from ._stats import MAD_TO_SIGMA, median, norm_sf
 
 #: Series longer than this get a block-median baseline instead of a point rolling median.
@@ -228,8 +228,8 @@ def _finding(run: Run, p: Prepared, a: int, peak: int, rec: int, resid: np.ndarr
     early = (int(p.steps[a]) - int(p.steps[0])) < 0.1 * max(int(p.steps[-1]) - int(p.steps[0]), 1)
     strong = strong and not early  # early instability (warm-up, normalisation statistics) is common and harmless
     evidence["early"] = early
-    message = (f"{series.name} spiked at step {int(p.steps[a])} to {fmt(peak_value)} at step {int(p.steps[peak])}, "
-               f"{size} ({fmt(height, 3)} noise scales), and recovered by step {int(p.steps[rec])}.")
+    message = (f"{series.name} spiked at step {step_text(p.steps[a])} to {fmt(peak_value)} at step {step_text(p.steps[peak])}, "
+               f"{size} ({fmt(height, 3)} noise scales), and recovered by step {step_text(p.steps[rec])}.")
     fixes = ("if spikes recur, clip gradients (e.g. max norm 1.0) and lower the learning rate a little",
              "look for bad or mislabelled samples in the batches around the spike",
              "with Adam, raise epsilon (e.g. 1e-6) or lower beta2 (e.g. 0.95) to damp rare large updates")

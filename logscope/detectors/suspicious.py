@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import Finding, Run, Series
-from ._series import BOUNDED, FRACTIONS, fmt, judged, pairs
+from ._series import BOUNDED, FRACTIONS, fmt, judged, pairs, step_text
 from ._stats import median
 
 
@@ -107,7 +107,7 @@ def _zero_or_negative(run: Run, series: Series, finite: np.ndarray) -> list[Find
         fit = "a perfect fit" if decimals is None else "a training loss that small"
         out.append(Finding(
             "suspicious", "warning", run.name, (series.name,), first, int(steps[-1]),
-            f"{series.name} is {zero_is} from step {first} ({int(zero.sum())} of {finite.size} points{why}): "
+            f"{series.name} is {zero_is} from step {step_text(first)} ({int(zero.sum())} of {finite.size} points{why}): "
             f"{fit} usually means leaked labels, a trivial task or a bug in the loss.",
             {"subkind": "zero_loss", "confidence": 1.0, "zero_points": int(zero.sum()), "points": int(finite.size),
              "first_zero_step": first, **rounding},
@@ -120,7 +120,7 @@ def _zero_or_negative(run: Run, series: Series, finite: np.ndarray) -> list[Find
         first = int(steps[np.argmax(neg)])
         out.append(Finding(
             "suspicious", "info", run.name, (series.name,), first, int(steps[-1]),
-            f"{series.name} is negative from step {first} (minimum {fmt(float(finite.min()))}): fine for a "
+            f"{series.name} is negative from step {step_text(first)} (minimum {fmt(float(finite.min()))}): fine for a "
             "log-likelihood objective, a bug for cross-entropy or squared error.",
             {"subkind": "negative_loss", "confidence": 1.0, "negative_points": int(neg.sum()),
              "min_value": float(finite.min()), "first_negative_step": first},
@@ -144,7 +144,7 @@ def _range(run: Run, series: Series, finite: np.ndarray) -> list[Finding]:
     scale = "[0, 100] (percent)" if percent else "[0, 1]"
     return [Finding(
         "suspicious", "warning", run.name, (series.name,), first, int(steps[-1]),
-        f"{series.name} leaves its range {scale} at step {first} ({int(bad.sum())} of {finite.size} points, "
+        f"{series.name} leaves its range {scale} at step {step_text(first)} ({int(bad.sum())} of {finite.size} points, "
         f"from {fmt(float(finite.min()))} to {fmt(float(finite.max()))}).",
         {"subkind": "out_of_range", "confidence": 1.0, "bad_points": int(bad.sum()), "points": int(finite.size),
          "min_value": float(finite.min()), "max_value": float(finite.max())},

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import Finding, Run, Series, SeverityName
-from ._series import fmt, judged, pairs, prepare
+from ._series import fmt, judged, pairs, prepare, step_text
 from ._stats import mann_kendall, median, norm_sf, theil_sen
 
 #: Below this many points a stretch's trend is tested against the series' own noise scale, not by
@@ -110,7 +110,7 @@ def detect(
         "gap_at_end": gap,
     }
     message = (f"{main.name} was still improving when the run ended: {size} better over the last "
-               f"{fmt(100 * tail_share, 2)}% of the run (from step {tail_start}; trend p={p_down:.2g}), "
+               f"{fmt(100 * tail_share, 2)}% of the run (from step {step_text(tail_start)}; trend p={p_down:.2g}), "
                f"{fmt(100 * tail_gain / total, 3)}% of the whole run's gain.")
     fixes = [f"train longer: at the recent rate ({fmt(100 * rate, 2)}% per 10% of this run) more steps will still pay off"]
     small_gap = gap is not None and abs(gap) < 0.1 * abs(float(median(p.values[-3:])) or 1.0)
