@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from compare_pairs import BASELINE, DIVERGING, OVERFIT_EARLY, SLOW, write_side
 
 from logscope.analyze import analyze_runs
 from logscope.compare import Comparison, compare, compare_reports
-from logscope.model import Report, Run, Series
+from logscope.model import ReadWarning, Report, Run, Series
 from logscope.renderers import compare_console, compare_html, compare_json, compare_markdown
 from logscope.renderers.compare_html import mean_series
 from logscope.renderers.markdown import MAX_CHARS
@@ -147,6 +148,31 @@ def test_console_summary_lists_regressions_without_control_characters(tmp_path: 
     assert "\x1b" not in text
     coloured = compare_console.render(_hostile(tmp_path), colour=True)
     assert "\x1b[1m" in coloured
+
+
+def test_an_unused_role_override_is_a_setting_not_a_problem_reading_files() -> None:
+    """As in the analysis reports (issue 6): shown apart, once when both sides have it, never under the files."""
+    both = ReadWarning("(roles)", "override-unused", "pair trainscore=holdoutscore matches no series of any run")
+    one = ReadWarning("(roles)", "override-unused", "role acc=val/accuracy matches no series of any run")
+    skipped = ReadWarning("notes.txt", "skipped", "not a training log")
+    b = replace(analyze_runs([_run("main", 0.5)]), warnings=(skipped, both))
+    c = replace(analyze_runs([_run("pr", 0.2)]), warnings=(both, one))
+    comparison = compare_reports(b, c, baseline_label="main", candidate_label="PR")
+    md = compare_markdown.render(comparison)
+    page = compare_html.render(comparison)
+    term = compare_console.render(comparison)
+    for text in (md, page, term):
+        assert text.count("trainscore=holdoutscore") == 1, text
+        assert "val/accuracy matches no series of any run (in PR only)" in text
+    assert "⚙️ Unused role override: pair trainscore=holdoutscore" in md
+    files = md.split("Not compared, and problems reading files</summary>")[1].split("</details>")[0]
+    assert "notes.txt" in files and "(roles)" not in files and "override" not in files
+    assert "Unused role overrides (2)" in page
+    section = page.split('id="not-compared"')[1].split("</section>")[0]
+    assert "notes.txt" in section and "(roles)" not in section and "override" not in section
+    assert "  unused role override: pair trainscore=holdoutscore" in term
+    alone = compare_reports(replace(b, warnings=(both,)), c, baseline_label="main", candidate_label="PR")
+    assert "Not compared" not in compare_markdown.render(alone) + compare_html.render(alone)
 
 
 # ---------------------------------------------------------------- helpers

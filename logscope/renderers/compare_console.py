@@ -39,4 +39,6 @@ def render(comparison: Comparison, *, colour: bool = False) -> str:
     for side, runs in ((c.baseline_label, c.baseline_only_runs), (c.candidate_label, c.candidate_only_runs)):
         if runs:
             lines.append(f"  note: {len(runs)} run(s) only in {printable(side)}, not compared")
+    for msg in words.unused_overrides(c):
+        lines.append(f"  unused role override: {clip(printable(msg), 240)}")
     return "\n".join(lines) + "\n"

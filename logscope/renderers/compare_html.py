@@ -20,6 +20,7 @@ from ..model import Run, Series
 from . import compare_text as words
 from . import plots, templating
 from .htmlreport import FAMILY_LABEL, asset
+from .summary import files_not_read
 
 #: Configurations shown with tables and charts; the rest are counted in a note.
 MAX_GROUPS = 20
@@ -71,8 +72,9 @@ def render(comparison: Comparison, *, timestamp: str | None = None) -> str:
         items=[_item(r, c) for r in c.regressions] + [_item(r, c) for r in c.improvements],
         groups=views,
         hidden_groups=max(0, len(c.groups) - MAX_GROUPS),
-        b_problems=[*c.baseline.warnings, *(w for r in c.baseline.runs for w in r.warnings)],
-        c_problems=[*c.candidate.warnings, *(w for r in c.candidate.runs for w in r.warnings)],
+        b_problems=[*files_not_read(c.baseline), *(w for r in c.baseline.runs for w in r.warnings)],
+        c_problems=[*files_not_read(c.candidate), *(w for r in c.candidate.runs for w in r.warnings)],
+        settings=words.unused_overrides(c),
         style=Markup(asset("report.css")),  # noqa: S704 - our own file, no log text
         timestamp=timestamp,
         words=words,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..compare import Comparison, FindingChange, GroupComparison, MetricComparison
 from . import compare_text as words
 from .markdown import ICON, MAX_CHARS, code, text
-from .summary import format_number
+from .summary import files_not_read, format_number
 
 #: Regression or improvement lines listed before "and N more".
 MAX_ITEMS = 40
@@ -130,21 +130,23 @@ def _final(m: MetricComparison) -> str:
 
 
 def _leftovers(c: Comparison) -> str:
+    # a role override that matched nothing is a setting, not a file: its own lines, before the files
+    settings = "".join(f"⚙️ Unused role override: {text(msg)}\n\n" for msg in words.unused_overrides(c)[:MAX_WARNINGS])
     lines = []
     for side, runs in ((c.baseline_label, c.baseline_only_runs), (c.candidate_label, c.candidate_only_runs)):
         if runs:
             shown = ", ".join(code(r) for r in runs[:20]) + (f" and {len(runs) - 20} more" if len(runs) > 20 else "")
             lines.append(f"- Runs only in {text(side)}, not compared: {shown}")
     for side, report in ((c.baseline_label, c.baseline), (c.candidate_label, c.candidate)):
-        problems = list(report.warnings) + [w for r in report.runs for w in r.warnings]
+        problems = list(files_not_read(report)) + [w for r in report.runs for w in r.warnings]
         for w in problems[:MAX_WARNINGS]:
             lines.append(f"- ⚠️ {text(side)}: {code(w.file)}: {text(w.message)}")
         if len(problems) > MAX_WARNINGS:
             lines.append(f"- ⚠️ {text(side)}: … and {len(problems) - MAX_WARNINGS} more problems reading files")
     if not lines:
-        return ""
+        return settings
     head = "<details>\n<summary>Not compared, and problems reading files</summary>\n\n"
-    return head + "\n".join(lines) + "\n\n</details>\n\n"
+    return settings + head + "\n".join(lines) + "\n\n</details>\n\n"
 
 
 def _footer(c: Comparison, timestamp: str | None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..compare import Comparison, FindingChange, GroupComparison, MetricComparison, group_key
-from .summary import format_number
+from .summary import format_number, setting_warnings
 
 #: Last steps further apart than this factor get a note: one side may log epochs, the other steps.
 STEP_RATIO_NOTE = 5.0
@@ -30,6 +30,18 @@ _CHANGE_WORDS = {
 def steps(n: int | float) -> str:
     """A step count with thousands separators: 1,800."""
     return f"{int(n):,}"
+
+
+def unused_overrides(c: Comparison) -> list[str]:
+    """Each side's unused role overrides, once each, naming the side when only one has it.
+
+    A setting, not a problem reading a file: the reports show it apart, as the analysis reports do.
+    """
+    sides: dict[str, list[str]] = {}
+    for label, report in ((c.baseline_label, c.baseline), (c.candidate_label, c.candidate)):
+        for w in setting_warnings(report):
+            sides.setdefault(w.message, []).append(label)
+    return [msg if len(labels) == 2 else f"{msg} (in {labels[0]} only)" for msg, labels in sides.items()]
 
 
 def plural(n: int, word: str) -> str:
