@@ -29,7 +29,8 @@ import numpy as np
 from ..model import ReadWarning, Run, Scalar
 from .base import RunSource, Sheet, build_run, relative_name, run_name, session_runs, split_sessions
 from .companions import flatten, scalar
-from .text import LineWarning, agree, head_text, line_list, load_text, logical_name, looks_text, usable_steps
+from .text import (LineWarning, agree, head_text, line_list, load_text, logical_name, looks_text,
+                   not_numbers_message, usable_steps)
 
 NAME = "hf-trainer"
 FILE_NAME = "trainer_state.json"
@@ -187,7 +188,7 @@ def _sheet(state: Mapping[str, Any], rel: str,
             lambda some: f"log_history {line_list(some, 'entry')} {agree(some, 'has', 'have')} no usable step; skipped"))
     if not_numbers:
         warnings.append(LineWarning(rel, "bad-value", tuple(dict.fromkeys(n for n, _ in not_numbers)),
-                                    lambda some: _not_numbers(not_numbers, some)))
+                                    lambda some: not_numbers_message(not_numbers, some)))
     filtered = {entries[row]: int(steps[row]) for row in _nan_filtered_rows(cells)}  # entry number: step
     if filtered:
         warnings.append(LineWarning(rel, "nan-filtered", tuple(filtered),
@@ -219,16 +220,6 @@ def _nan_filtered(steps: list[int]) -> str:
             f"{agree(steps, 'entry', 'entries')}, {where}): the Trainer's logging_nan_inf_filter (on by default) "
             f"logs the window's average loss in place of a NaN or inf one, 0 when the whole window was, so this loss "
             f"may hide a divergence (an fp16 loss-scale overflow also gives an occasional inf grad_norm)")
-
-
-def _not_numbers(items: list[tuple[int, str]], entries: list[int]) -> str:
-    """The bad-value message for the (entry, key) items of ``entries``: each key with its count."""
-    keep = set(entries)
-    counts: dict[str, int] = defaultdict(int)
-    for entry, key in items:
-        if entry in keep:
-            counts[key] += 1
-    return "values that are not numbers were ignored: " + ", ".join(f"{k} ({n})" for k, n in sorted(counts.items()))
 
 
 def _number(value: Any) -> float | None:

@@ -25,7 +25,8 @@ import numpy as np
 
 from ..model import ReadWarning, Run
 from .base import RunSource, Sheet, file_runs, relative_name, session_runs, split_sessions
-from .text import MAX_STEP, LineWarning, agree, first_line, line_list, load_text, logical_name, looks_text
+from .text import (MAX_STEP, LineWarning, agree, first_line, line_list, load_text, logical_name, looks_text,
+                   not_numbers_message)
 
 NAME = "jsonl"
 #: Keys that can be the x axis, most specific first.
@@ -159,21 +160,10 @@ def read_runs(source: RunSource) -> list[Run]:
                                     lambda lines: f"{line_list(lines)} {agree(lines, 'is', 'are')} not a JSON object; skipped"))
     if not_numbers:
         warnings.append(LineWarning(rel, "bad-value", tuple(dict.fromkeys(n for n, _ in not_numbers)),
-                                    lambda lines: _not_numbers(not_numbers, lines)))
+                                    lambda lines: not_numbers_message(not_numbers, lines, most=10)))
     sheet, x_key = _sheet(records, rel, warnings)
     return session_runs(split_sessions(sheet), name=source.name, format=NAME, file=rel, x_name=x_key,
                         warnings=warnings, source=rel)
-
-
-def _not_numbers(items: list[tuple[int, str]], lines: list[int]) -> str:
-    """The bad-value message for the (line, key) items on ``lines``: each key with its count."""
-    keep = set(lines)
-    counts: dict[str, int] = defaultdict(int)
-    for line, key in items:
-        if line in keep:
-            counts[key] += 1
-    listed = ", ".join(f"{k} ({n})" for k, n in sorted(counts.items())[:10])
-    return f"values that are not numbers were ignored: {listed}"
 
 
 def _alias_updates(values: dict[str, float], tag: str) -> dict[str, float]:

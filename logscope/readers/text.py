@@ -295,6 +295,18 @@ def _bad_cells(rel: str, name: str, first: list[tuple[int, str]], count: int) ->
                        f"column {name!r}: {count} cell(s) are not numbers ({shown}{more}); read as missing")
 
 
+def not_numbers_message(items: list[tuple[int, str]], where: list[int], *, most: int | None = None) -> str:
+    """The bad-value message for the (line or entry, key) ``items`` at ``where``: each key with its
+    count, sorted by key, at most ``most`` keys."""
+    keep = set(where)
+    counts: dict[str, int] = {}
+    for at, key in items:
+        if at in keep:
+            counts[key] = counts.get(key, 0) + 1
+    listed = ", ".join(f"{k} ({n})" for k, n in sorted(counts.items())[:most])
+    return f"values that are not numbers were ignored: {listed}"
+
+
 def describe_lines(items: list[tuple[int, str]]) -> str:
     """``line 4: 'abc', line 9: 'x' and 3 more`` for a warning message."""
     shown = ", ".join(f"line {n}: {_short(text)!r}" for n, text in items[:3])
