@@ -88,6 +88,16 @@ def oracle(evs: list[event_pb2.Event]) -> dict[str, list[tuple[int, float, float
     return points
 
 
+def assert_scans_like_the_oracle(evs: list) -> None:
+    """Both scanners give, per tag, exactly the points the protobuf oracle decodes from ``evs``."""
+    result = scan_both(tf.records(evs))
+    got, want = as_points(result), oracle(evs)
+    assert sorted(got) == sorted(want)
+    for tag, pts in want.items():
+        for col, w in zip(got[tag], zip(*pts)):
+            np.testing.assert_array_equal(col, np.array(w))
+
+
 def _ndarray(t) -> np.ndarray:
     """TensorBoard's make_ndarray, plus the uint32/uint64 value fields it does not read."""
     if t.tensor_content or t.dtype not in (tf.DT_UINT32, tf.DT_UINT64):
@@ -262,12 +272,7 @@ def test_the_predicted_tag_shortcut_decodes_like_the_general_path() -> None:
             evs.append(ev)
         if i % 9 == 4:
             evs.append(tf.scalar("loss_c", 1.0, i))  # same length as loss_a, never predicted
-    result = scan_both(tf.records(evs))
-    got, want = as_points(result), oracle(evs)
-    assert sorted(got) == sorted(want)
-    for tag, pts in want.items():
-        for col, w in zip(got[tag], zip(*pts)):
-            np.testing.assert_array_equal(col, np.array(w))
+    assert_scans_like_the_oracle(evs)
 
 
 @needs_c
@@ -332,9 +337,4 @@ def test_tensor_records_like_the_last_one_decode_like_the_general_path(dtype: in
                 ev = tf.tensor(tag, pick(i), i * 3, dtype=dtype, form="value" if form == "content" else "content",
                                plugin=None)
             evs.append(ev)
-    result = scan_both(tf.records(evs))
-    got, want = as_points(result), oracle(evs)
-    assert sorted(got) == sorted(want)
-    for tag, pts in want.items():
-        for col, w in zip(got[tag], zip(*pts)):
-            np.testing.assert_array_equal(col, np.array(w))
+    assert_scans_like_the_oracle(evs)
